@@ -1,0 +1,139 @@
+"""xuke command line: argument handling and wiring only; the work is in `engine`."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from engine.diagnostics import DiagnosticError
+from engine.errors import XukeError
+
+EPILOG_CHECK = """examples:
+  xuke check rules/                 # every pack in the folder
+  xuke check my_city.rules          # one file (imports found on the rule path)
+"""
+EPILOG_FMT = """examples:
+  xuke fmt rules/                   # rewrite files in the canonical layout
+  xuke fmt --check rules/           # exit 1 if a file would change (CI)
+  xuke fmt --keywords zh my.rules   # rewrite with Chinese keywords
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="xuke",
+        description="xuke (许可): check administrative-licensing work against the Administrative Licensing Law",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    c = sub.add_parser("check", help="check rule files", epilog=EPILOG_CHECK,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    c.add_argument("paths", nargs="+", metavar="PATH")
+    c.add_argument("--rule-path", action="append", default=[], metavar="DIR", help="more folders to find imports in")
+
+    f = sub.add_parser("fmt", help="format rule files", epilog=EPILOG_FMT,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    f.add_argument("paths", nargs="+", metavar="PATH")
+    f.add_argument("--check", action="store_true", help="only report files that would change (exit 1)")
+    f.add_argument("--keywords", choices=("zh", "en"), help="keyword surface (default: keep each file's own)")
+
+    r = sub.add_parser("rules", help="list the loaded rules")
+    rsub = r.add_subparsers(dest="rules_command", metavar="SUBCOMMAND")
+    rl = rsub.add_parser("list", help="id, severity, title and citation of every rule")
+    rl.add_argument("paths", nargs="*", metavar="PATH", help="rule files or folders (default: the standard packs)")
+    return p
+
+
+def _cmd_check(args) -> int:
+    from engine.loader import load
+
+    started = time.perf_counter()
+    base = load(args.paths, args.rule_path)
+    elapsed = time.perf_counter() - started
+    files = len(base.programs)
+    print(f"ok: {len(base.rules)} rules in {files} file{'s' if files != 1 else ''} ({elapsed * 1000:.0f} ms)")
+    return 0
+
+
+def _cmd_fmt(args) -> int:
+    from engine.fmt import format_source
+    from engine.loader import read_rule_file, rule_files
+    from engine.syntax import parse
+
+    changed = 0
+    errors: list[DiagnosticError] = []
+    for path in rule_files(args.paths):
+        source = read_rule_file(path)
+        try:
+            parse(source, str(path))
+            formatted = format_source(source, str(path), keywords=args.keywords)
+        except DiagnosticError as e:
+            errors.append(e)
+            continue
+        if formatted != source:
+            changed += 1
+            if args.check:
+                print(f"{path}: would reformat")
+            else:
+                path.write_text(formatted, encoding="utf-8")
+                print(f"{path}: reformatted")
+    if errors:
+        for e in errors:
+            print(e.render(), file=sys.stderr)
+        return 1
+    if args.check and changed:
+        return 1
+    return 0
+
+
+def _cmd_rules(args) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from engine.loader import STANDARD_RULES, load
+
+    if args.rules_command != "list":
+        raise XukeError("usage: xuke rules list [PATH...]")
+    base = load(args.paths or [STANDARD_RULES])
+    table = Table(show_lines=False)
+    for col in ("id", "severity", "title", "cites", "pack"):
+        table.add_column(col)
+    for info in base.ordered_rules():
+        rule = info.rule
+        table.add_row(rule.id, rule.severity or "-", rule.title, "; ".join(rule.cites) or "-", info.pack)
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
+    return 0
+
+
+COMMANDS = {"check": _cmd_check, "fmt": _cmd_fmt, "rules": _cmd_rules}
+
+
+def main(argv=None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # argparse exits 2 on usage errors, 0 on --help
+        return int(e.code or 0)
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        return COMMANDS[args.command](args)
+    except DiagnosticError as e:
+        print(e.render(), file=sys.stderr)
+        n = len(e.diagnostics)
+        print(f"{n} error{'s' if n != 1 else ''}", file=sys.stderr)
+        return 1
+    except XukeError as e:
+        print(f"xuke: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("xuke: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""Built-in functions of the rule language: their type signatures (for the checker) and
+their implementations (for the compiler, which computes every call in Python before a fact
+reaches the engine). Any null argument gives null, except where a function says otherwise
+(coalesce), so a comparison with the result is false, as with any null."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Callable
+
+from . import types as T
+
+
+class SignatureError(Exception):
+    """A call with the wrong number or types of arguments; the message is for the author."""
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    arity: tuple[int, int | None]  # min, max (None: any)
+    signature: Callable[[list[str]], str]  # argument types -> result type, or SignatureError
+    impl: Callable[..., Any]  # (ctx, *args) -> value
+    doc: str
+    null_propagates: bool = True
+
+
+def _expect(argtypes, wanted, name):
+    for i, (got, want) in enumerate(zip(argtypes, wanted), 1):
+        if not T.assignable(got, want):
+            raise SignatureError(f"argument {i} of {name}() must be {T.describe(want)}, not {T.describe(got)}")
+
+
+def _dates_to_int(name):
+    def sig(argtypes):
+        _expect(argtypes, [T.DATE, T.DATE], name)
+        return T.INT
+
+    return sig
+
+
+def _workdays(ctx, a, b):
+    return ctx.calendar.workdays(a, b)
+
+
+def _days(ctx, a: dt.date, b: dt.date):
+    return (b - a).days
+
+
+def _len_sig(argtypes):
+    (t,) = argtypes
+    if not (T.assignable(t, T.TEXT) or T.is_list(t)):
+        raise SignatureError(f"len() takes text or a list, not {T.describe(t)}")
+    return T.INT
+
+
+def _minmax_sig(name):
+    def sig(argtypes):
+        a, b = argtypes
+        if T.is_numeric(a) and T.is_numeric(b):
+            return T.unify(a, b)
+        if T.assignable(a, T.DATE) and T.assignable(b, T.DATE):
+            return T.DATE
+        raise SignatureError(f"{name}() compares two numbers or two dates, not {T.describe(a)} and {T.describe(b)}")
+
+    return sig
+
+
+def _coalesce_sig(argtypes):
+    out = T.NULL
+    for i, t in enumerate(argtypes, 1):
+        u = T.unify(out, t)
+        if u is None:
+            raise SignatureError(f"coalesce() arguments must share a type: argument {i} is {T.describe(t)}")
+        out = u
+    return out
+
+
+def _coalesce(ctx, *args):
+    for a in args:
+        if a is not None:
+            return a
+    return None
+
+
+def _number_sig(argtypes):
+    (t,) = argtypes
+    if not (T.assignable(t, T.TEXT) or T.is_numeric(t)):
+        raise SignatureError(f"number() reads text, not {T.describe(t)}")
+    return T.INT
+
+
+def _number(ctx, value):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Decimal | float):
+        return int(value)
+    from .numerals import parse_number
+
+    return parse_number(str(value))
+
+
+def _text_pred(name, attr):
+    def sig(argtypes):
+        _expect(argtypes, [T.TEXT], name)
+        return T.BOOL
+
+    def impl(ctx, text):
+        from . import legaltext
+
+        return bool(getattr(legaltext, attr)(text))
+
+    return sig, impl
+
+
+def _match_sig(argtypes):
+    _expect(argtypes, [T.TEXT, T.REGEX], "match")
+    return T.TEXT
+
+
+def _match(ctx, text, regex):
+    m = regex.search(text)
+    return m.group(0) if m else None
+
+
+def _year_sig(argtypes):
+    _expect(argtypes, [T.DATE], "year")
+    return T.INT
+
+
+FUNCTIONS: dict[str, Function] = {}
+
+
+def _register(*fns: Function):
+    for f in fns:
+        FUNCTIONS[f.name] = f
+
+
+_register(
+    Function(
+        "workdays", (2, 2), _dates_to_int("workdays"), _workdays,
+        "working days d with a < d <= b on the official calendar (negative when b < a)",
+    ),
+    Function("days", (2, 2), _dates_to_int("days"), _days, "calendar days from a to b"),
+    Function("len", (1, 1), _len_sig, lambda ctx, x: len(x), "length of a text or list"),
+    Function("min", (2, 2), _minmax_sig("min"), lambda ctx, a, b: min(a, b), "the smaller of two numbers or dates"),
+    Function("max", (2, 2), _minmax_sig("max"), lambda ctx, a, b: max(a, b), "the larger of two numbers or dates"),
+    Function(
+        "coalesce", (1, None), _coalesce_sig, _coalesce, "the first argument that is not null",
+        null_propagates=False,
+    ),
+    Function("number", (1, 1), _number_sig, _number, "reads 25, 二十五, 二十五个 as 25; null when not a number"),
+    Function("match", (2, 2), _match_sig, _match, "the words the regex matches in the text, or null"),
+    Function("year", (1, 1), _year_sig, lambda ctx, d: d.year, "the year of a date"),
+)  # fmt: skip
+
+for _name, _attr, _doc in (
+    ("cites_basis", "cites_basis", "the clause names a law, regulation or State Council decision as its basis"),
+    ("prohibits", "prohibits", "the clause forbids something (不得收取, 不得指定, 严禁 ...)"),
+    ("quotes_law", "quotes_law", "the clause quotes a law"),
+):
+    _sig, _impl = _text_pred(_name, _attr)
+    _register(Function(_name, (1, 1), _sig, _impl, _doc))
+
+
+def check_call(name: str, argtypes: list[str]) -> str:
+    """The result type of a call, or SignatureError / KeyError (unknown function)."""
+    fn = FUNCTIONS[name]
+    lo, hi = fn.arity
+    n = len(argtypes)
+    if n < lo or (hi is not None and n > hi):
+        want = str(lo) if lo == hi else (f"at least {lo}" if hi is None else f"{lo} to {hi}")
+        raise SignatureError(f"{name}() takes {want} argument{'s' if want != '1' else ''}, {n} given")
+    return fn.signature(argtypes)

@@ -1,0 +1,253 @@
+"""Pure helpers over the text of a clause, for the document rules (RULES.md section 2).
+
+The rule pack calls them as functions (`cites_basis(text)`, `basis(text)`,
+`prohibits(text)`, `quotes_law(text)`, `without_prohibitions(text)`); `FUNCTIONS` lists
+them with their argument and result types for the checker. Every helper takes null
+(None) as an empty text, is deterministic, and never raises on any string.
+
+Definitions (the judgement calls are here, so the pack can stay declarative):
+
+* A *law title* is a 《…》 title ending in 法 (not 办法 or 方法), 法典 or 条例, or
+  ending in 决定 when it is a decision of the State Council or of a people's congress
+  (国务院 / 人民代表大会 / 人大常委会): these are the instruments that may set a
+  licence (行政许可法 第十四条 to 第十七条). A trailing note such as （试行） or
+  （2019年修正） is ignored; a title marked （草案） or （征求意见稿） is not a law yet.
+  办法, 规定, 细则, 通知, 意见, 方案 titles are never a basis: they are what is being
+  reviewed.
+* A clause *cites a basis* when a law title is introduced by 依据/根据/按照/依照/遵照/
+  遵循 in the same comma-delimited stretch (other 《…》 titles and a few words may come
+  between, as in 根据《A办法》和《B条例》), or directly by 按《, or is itself followed by
+  an article or a reference to its provisions (《…法》第十二条, 《…条例》的规定). A bare
+  mention (违反《…法》的) is not a citation.
+* A clause *states a prohibition* when 不得/禁止/严禁/不准/… is addressed to the agency
+  or to third parties in the applicant's favour: either the subject before it is an
+  agency (行政机关不得…), or the forbidden act is agency misconduct (收取, 指定, 要求,
+  以…为由, 增设, 拖延, …). The look-alikes that impose a requirement are excluded:
+  未经…批准不得 (a licence requirement), 外地企业不得 (a local restriction),
+  申请人不得 (a duty of the applicant), 不得少于 (a condition).
+* A clause *quotes the law* when it attributes its content to a law title: the title
+  (with an optional article) is followed by 规定 and an opening quotation mark, or the
+  clause opens with [根据]《law》[第X条]规定.
+"""
+
+from __future__ import annotations
+
+import re
+
+# -- law titles ---------------------------------------------------------------------
+
+_TITLE = re.compile(r"《([^《》\n]{1,80})》")
+_NOTE = re.compile(r"[（(]([^（）()]*)[）)]\s*$")
+_NOT_YET_LAW = ("草案", "征求意见")
+_DECISION_MAKERS = ("国务院", "人民代表大会", "人大常委会")
+
+_NUM = r"[零〇一二两三四五六七八九十百千\d０-９]+"
+_ARTICLE = rf"第{_NUM}条(?:第{_NUM}款)?(?:第[（(]?{_NUM}[）)]?项)?"
+
+# Sentence and clause boundaries: a basis introduced before a comma does not reach past it.
+_STRETCH_END = "，,。；;！!？?\n"
+_SENTENCE_END = "。；;！!？?\n"
+_TRIGGER = re.compile(r"依据|根据|按照|依照|遵照|遵循")
+# Words allowed between the trigger and the title once other titles are collapsed:
+# 根据国务院《…》, 依照有关法律和《…》.
+_TRIGGER_REACH = 12
+_REFERS_AFTER = re.compile(rf"\s*(?:{_ARTICLE}|(?:的|中的|所|有关|相关)?规定)")
+
+
+def is_law_title(title: str) -> bool:
+    """Whether a 《…》 title (without the marks) names a law, regulation or decision that may set a licence."""
+    t = title.strip()
+    note = _NOTE.search(t)
+    while note:
+        if any(word in note.group(1) for word in _NOT_YET_LAW):
+            return False
+        t = t[: note.start()].rstrip()
+        note = _NOTE.search(t)
+    if t.endswith(("办法", "方法")):
+        return False
+    if t.endswith(("法", "法典", "条例")):
+        return True
+    return t.endswith("决定") and any(maker in t for maker in _DECISION_MAKERS)
+
+
+def _stretch_start(text: str, pos: int, ends: str) -> int:
+    i = pos - 1
+    while i >= 0 and text[i] not in ends:
+        i -= 1
+    return i + 1
+
+
+def _introduced(text: str, start: int) -> bool:
+    """Whether the title opening at `start` is introduced by a trigger word before it."""
+    if start > 0 and text[start - 1] == "按":
+        return True
+    before = text[_stretch_start(text, start, _STRETCH_END) : start]
+    before = _TITLE.sub("书", before)  # other titles in a list count as one word
+    last = None
+    for last in _TRIGGER.finditer(before):
+        pass
+    return last is not None and len(before) - last.end() <= _TRIGGER_REACH
+
+
+def basis_titles(text: str | None) -> list[str]:
+    """The law titles the clause cites as its basis, in order, each once."""
+    if not text or "《" not in text:
+        return []
+    out: list[str] = []
+    for m in _TITLE.finditer(text):
+        title = m.group(1).strip()
+        if title in out or not is_law_title(title):
+            continue
+        if _introduced(text, m.start()) or _REFERS_AFTER.match(text, m.end()):
+            out.append(title)
+    return out
+
+
+def cites_basis(text: str | None) -> bool:
+    """The clause names a law or regulation as its basis (RULES.md: "cites a basis")."""
+    return bool(basis_titles(text))
+
+
+def basis(text: str | None) -> str | None:
+    """The cited titles as one text for messages (《A》、《B》), or null when none."""
+    titles = basis_titles(text)
+    return "、".join(f"《{t}》" for t in titles) if titles else None
+
+
+# -- prohibitions -------------------------------------------------------------------
+
+_NEG = r"(?:一律不得|不得|禁止|严禁|不准|不允许|不许|杜绝)"
+_AGENCY = r"(?:行政机关|审批机关|许可机关|实施机关|受理机关|发证机关|审批部门|主管部门|管理部门|有关部门|工作人员|窗口)"
+# Acts that are agency misconduct when forbidden (the applicant is protected by the ban).
+_MISCONDUCT = (
+    r"(?:收取|收受|收费|乱收费|索取|索要|指定|要求|强制|强行|限制|附加|增设|增加|擅自|"
+    r"设定|设置|另行|额外|变相|提高|拒绝|拖延|推诿|刁难|吃拿卡要|违规|违法|截留|挪用|"
+    r"摊派|搭车|泄露|以[^，,。；;]{0,24}?为由|以[^，,。；;]{0,24}?作为)"
+)
+_NEG_RE = re.compile(_NEG)
+_MISCONDUCT_AFTER = re.compile(rf"[^，,。；;！!？?\n]{{0,15}}?{_MISCONDUCT}")
+_AGENCY_SUBJECT = re.compile(rf"{_AGENCY}[^，,。；;！!？?\n]{{0,8}}$")
+# A ban that is really a requirement on the applicant (see the module docstring).
+_REQUIREMENT_SENTENCE = re.compile(r"未经|未取得|未依法取得|无证|未按")
+_REQUIREMENT_SUBJECT = re.compile(
+    r"(?<![对向为给由与])(?:外地|外省|外市|外埠|市外|省外|境外|非本市|非本省|非本地|本市以外|本省以外|"
+    r"申请人|申请单位|申请者|申请企业|被许可人|持证人|持证单位|当事人)[^，,。；;！!？?\n]{0,8}$"
+)
+
+
+def _prohibition_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each ban, from the negation word to the end of its comma stretch."""
+    spans: list[tuple[int, int]] = []
+    for m in _NEG_RE.finditer(text):
+        start = m.start()
+        if spans and start < spans[-1][1]:
+            continue
+        part = text[_stretch_start(text, start, _STRETCH_END) : start]
+        if not _AGENCY_SUBJECT.search(part):
+            if not _MISCONDUCT_AFTER.match(text, m.end()):
+                continue
+            sentence = text[_stretch_start(text, start, _SENTENCE_END) : start]
+            if _REQUIREMENT_SENTENCE.search(sentence) or _REQUIREMENT_SUBJECT.search(part):
+                continue
+        end = m.end()
+        while end < len(text) and text[end] not in _STRETCH_END:
+            end += 1
+        spans.append((start, end))
+    return spans
+
+
+def prohibits(text: str | None) -> bool:
+    """The clause forbids the agency or third parties something (不得收取, 不得指定, 严禁…)."""
+    return bool(text) and bool(_prohibition_spans(text))
+
+
+def without_prohibitions(text: str | None) -> str | None:
+    """The text with each prohibition blanked out (U+3000, same length, so offsets still hold).
+
+    For rules that must not fire on a ban but must still see a violation in the same
+    clause: 申请人须到指定机构检测，行政机关不得收取费用 keeps 到指定机构.
+    """
+    if not text:
+        return text
+    spans = _prohibition_spans(text)
+    if not spans:
+        return text
+    parts, last = [], 0
+    for start, end in spans:
+        parts.append(text[last:start])
+        parts.append("\u3000" * (end - start))
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+# -- quoting the law ----------------------------------------------------------------
+
+_OPEN_QUOTE = "“「『\"‘'"
+_QUOTE_AFTER = re.compile(rf"\s*(?:{_ARTICLE})?\s*(?:中|的)?(?:规定|明确|指出)\s*[：:，,]?\s*[{_OPEN_QUOTE}]")
+_CLAUSE_MARKER = re.compile(
+    rf"^\s*(?:第{_NUM}条\s*|[一二三四五六七八九十]+、|[（(]{_NUM}[）)]|\d+[.．、]|[①-⑳])*\s*"
+    rf"(?:(?:依据|根据|按照|依照)\s*)?《"
+)
+_OPENS_WITH_LAW = re.compile(rf"\s*(?:{_ARTICLE})?\s*(?:中|的)?规定")
+
+
+def quotes_law(text: str | None) -> bool:
+    """The clause restates the law: 《…法》第X条规定：“…” or opens with 《…法》第X条规定."""
+    if not text or "《" not in text:
+        return False
+    for m in _TITLE.finditer(text):
+        if not is_law_title(m.group(1)):
+            continue
+        if _QUOTE_AFTER.match(text, m.end()):
+            return True
+        opening = _CLAUSE_MARKER.match(text)
+        if opening and opening.end() == m.start() + 1 and _OPENS_WITH_LAW.match(text, m.end()):
+            return True
+    return False
+
+
+# -- article numbers ----------------------------------------------------------------
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def numeral_value(text: str | None) -> int | None:
+    """12, １２, 十二, 一百零五, 一〇五 -> int; anything else -> None.
+
+    Private to the document reader (article numbers); `engine.numerals.parse_number` is
+    the general reader for the rules language.
+    """
+    if not text:
+        return None
+    s = text.strip()
+    if not s:
+        return None
+    if s.isdecimal():
+        return int(s)  # int() reads full-width digits too
+    if all(ch in _CN_DIGITS for ch in s):  # digit by digit: 一〇五
+        return int("".join(str(_CN_DIGITS[ch]) for ch in s))
+    total = section = digit = 0
+    for ch in s:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            section += (digit or 1) * _CN_UNITS[ch]
+            digit = 0
+        elif ch == "万":
+            total += (section + digit) * 10000
+            section = digit = 0
+        else:
+            return None
+    return total + section + digit
+
+
+FUNCTIONS: dict[str, tuple[object, tuple[str, ...], str]] = {
+    # name: (callable, argument types, result type), in the rules language's type names
+    "cites_basis": (cites_basis, ("text",), "bool"),
+    "basis": (basis, ("text",), "text"),
+    "prohibits": (prohibits, ("text",), "bool"),
+    "without_prohibitions": (without_prohibitions, ("text",), "text"),
+    "quotes_law": (quotes_law, ("text",), "bool"),
+}

@@ -1,0 +1,171 @@
+"""Finding, reading and parsing rule files, resolving `import`s on the rule path, and
+checking the lot. Imports are pack names, never paths, so a rule file cannot reach
+outside the rule path."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import ast as A
+from .checker import Checker, RuleBase
+from .diagnostics import Diagnostic, DiagnosticError
+from .errors import XukeError
+from .syntax import parse
+
+STANDARD_RULES = Path(__file__).resolve().parent.parent / "rules"
+MAX_FILE_BYTES = 2 << 20  # a rule file larger than this is not a hand-written pack
+MAX_FILES = 500
+MAX_RULES = 5000
+
+
+def rule_files(paths) -> list[Path]:
+    """Every .rules file named or inside a named folder, in a stable order."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            out.extend(sorted(q for q in p.rglob("*.rules") if q.is_file()))
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise XukeError(f"{raw}: no such file or directory")
+    seen, unique = set(), []
+    for p in out:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    if len(unique) > MAX_FILES:
+        raise XukeError(f"{len(unique)} rule files; the limit is {MAX_FILES}")
+    return unique
+
+
+def read_rule_file(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise XukeError(f"{path}: {size} bytes; a rule file may have at most {MAX_FILE_BYTES}")
+        data = path.read_bytes()
+    except OSError as e:
+        raise XukeError(f"{path}: cannot read: {e.strerror}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise XukeError(f"{path}: not UTF-8 text (byte {e.start}); rule files are UTF-8") from None
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def parse_files(files: list[Path]) -> tuple[list[A.Program], list[Diagnostic], dict[str, str]]:
+    programs, diags, sources = [], [], {}
+    for path in files:
+        name = _display(path)
+        source = read_rule_file(path)
+        sources[name] = source
+        try:
+            programs.append(parse(source, name))
+        except DiagnosticError as e:
+            diags.extend(e.diagnostics)
+    return programs, diags, sources
+
+
+def load(paths, rule_path=None, with_imports: bool = True) -> RuleBase:
+    """Parse and check the rule files at `paths` (plus the packs they import, found on the
+    rule path: the folders of the given files, then `rule_path`, then the standard packs).
+    Raises DiagnosticError with every problem found."""
+    files = rule_files(paths)
+    programs, diags, sources = parse_files(files)
+    search_dirs: list[Path] = []
+    for p in files:
+        if p.parent not in search_dirs:
+            search_dirs.append(p.parent)
+    for extra in rule_path or []:
+        if Path(extra) not in search_dirs:
+            search_dirs.append(Path(extra))
+    if STANDARD_RULES not in search_dirs:
+        search_dirs.append(STANDARD_RULES)
+
+    packs: dict[str, A.Program] = {}
+    for prog in programs:
+        if prog.pack is None:
+            continue
+        if prog.pack.name in packs:
+            first = packs[prog.pack.name]
+            diags.append(Diagnostic(prog.pack.pos, f"pack `{prog.pack.name}` is defined twice",
+                                    related=((first.pack.pos, "first defined here"),)))  # fmt: skip
+            continue
+        packs[prog.pack.name] = prog
+
+    if with_imports:
+        _resolve_imports(programs, packs, search_dirs, diags, sources, {p.resolve() for p in files})
+    if diags:
+        # syntax errors first: checking a half-parsed set would only add noise
+        raise DiagnosticError(diags, sources)
+    rule_count = sum(len(p.rules) for p in programs)
+    if rule_count > MAX_RULES:
+        raise XukeError(f"{rule_count} rules loaded; the limit is {MAX_RULES}")
+    checker = Checker(programs, packs)
+    base = checker.run()
+    if checker.diags:
+        raise DiagnosticError(checker.diags, sources)
+    base.sources = sources
+    return base
+
+
+def _resolve_imports(programs, packs, search_dirs, diags, sources, loaded):
+    index: dict[str, Path] | None = None
+    todo = list(programs)
+    while todo:
+        prog = todo.pop(0)
+        for imp in prog.of(A.Import):
+            if imp.name in packs:
+                continue
+            if index is None:
+                index = _pack_index(search_dirs, loaded)
+            path = index.get(imp.name)
+            if path is None:
+                continue  # the checker reports the unknown pack with its position
+            new, more, src = parse_files([path])
+            diags.extend(more)
+            sources.update(src)
+            loaded.add(path.resolve())
+            for p in new:
+                programs.append(p)
+                if p.pack is not None and p.pack.name not in packs:
+                    packs[p.pack.name] = p
+                todo.append(p)
+
+
+def _pack_index(search_dirs, loaded) -> dict[str, Path]:
+    """pack name -> file, for every .rules file on the rule path (first folder wins)."""
+    out: dict[str, Path] = {}
+    for d in search_dirs:
+        if not d.is_dir():
+            continue
+        for path in sorted(d.glob("*.rules")):
+            if path.resolve() in loaded:
+                continue
+            try:
+                head = read_rule_file(path)
+            except XukeError:
+                continue
+            name = _pack_name(head)
+            if name and name not in out:
+                out[name] = path
+    return out
+
+
+def _pack_name(source: str) -> str | None:
+    for line in source.splitlines():
+        stripped = line.split("#", 1)[0].strip()
+        if not stripped:
+            continue
+        words = stripped.split()
+        if words[0] in ("pack", "规则包") and len(words) > 1:
+            return words[1]
+        return None
+    return None
