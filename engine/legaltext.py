@@ -83,10 +83,8 @@ def _introduced(text: str, start: int) -> bool:
         return True
     before = text[_stretch_start(text, start, _STRETCH_END) : start]
     before = _TITLE.sub("书", before)  # other titles in a list count as one word
-    last = None
-    for last in _TRIGGER.finditer(before):
-        pass
-    return last is not None and len(before) - last.end() <= _TRIGGER_REACH
+    ends = [m.end() for m in _TRIGGER.finditer(before)]
+    return bool(ends) and len(before) - ends[-1] <= _TRIGGER_REACH
 
 
 def basis_titles(text: str | None) -> list[str]:
@@ -209,7 +207,7 @@ def quotes_law(text: str | None) -> bool:
 
 # -- article numbers ----------------------------------------------------------------
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9)))
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 

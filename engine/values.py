@@ -69,11 +69,18 @@ def _numeric_text(value: str) -> str:
 # ---- dates -------------------------------------------------------------------------
 
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 given Excel's phantom 1900-02-29
-_TIME = r"(?:[ T]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?"
+_ZONE = r"(?:\s*(?:Z|[+-]\d{2}:?\d{2}))?"  # accepted and ignored: the date as written counts
+
+
+def _time(sep: str, colon: str = ":") -> str:
+    return rf"(?:{sep}(?P<h>\d{{1,2}}){colon}(?P<mi>\d{{2}})(?:{colon}(?P<s>\d{{2}})(?:[.,]\d+)?)?{_ZONE})?"
+
+
 _DATE_RES = (
-    re.compile(r"(?P<y>\d{4})\s*(?P<sep>[-/.])\s*(?P<m>\d{1,2})\s*(?P=sep)\s*(?P<d>\d{1,2})" + _TIME),
-    re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日?" + _TIME),
-    re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})" + _TIME.replace(":", ":?")),
+    re.compile(r"(?P<y>\d{4})\s*(?P<sep>[-/.])\s*(?P<m>\d{1,2})\s*(?P=sep)\s*(?P<d>\d{1,2})" + _time(r"(?:\s*T\s*|\s+)")),
+    re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?" + _time(r"(?:(?<=[日号])\s*|\s+)")),
+    # ISO basic: 20250303, 20250303T142205, 20250303 14:22
+    re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})" + _time(r"(?:\s*T\s*|\s+)", ":?")),
 )
 
 
@@ -86,11 +93,12 @@ def parse_date(value: object) -> date:
     """
     if isinstance(value, str):
         s = value
-        # Fast path: the ISO date most systems export. The length and dash checks keep
-        # fromisoformat's other forms (week dates, compact) out of this branch.
-        if len(s) == 10 and s[4] == "-" and s[7] == "-":
+        # Fast path: the ISO date or date-time most systems export. The dash checks keep
+        # fromisoformat's other forms (week dates, compact) out of this branch; anything it
+        # refuses falls through to the general parser, which gives the reason.
+        if len(s) >= 10 and s[4] == "-" and s[7] == "-":
             try:
-                d = date.fromisoformat(s)
+                d = date.fromisoformat(s) if len(s) == 10 else datetime.fromisoformat(s).date()
             except ValueError:
                 d = None
             if d is not None:
@@ -283,8 +291,7 @@ def _nullable(parse: Callable[[object], object]) -> Converter:
         if isinstance(value, str):
             if value in NULL_TOKENS:
                 return None
-            stripped = value.strip()
-            if stripped in NULL_TOKENS or not stripped.translate(_TEXT_TABLE).strip():
+            if value.strip() in NULL_TOKENS:
                 return None
         return parse(value)
 

@@ -56,6 +56,18 @@ def department_of(finding: Finding) -> str | None:
     return None
 
 
+def case_departments(findings: Iterable[Finding]) -> dict[tuple[str, str], str]:
+    """(file, case_id) -> department, from whichever of a case's findings carries it, so that
+    a derived finding without the record in its trace is still filed under its department."""
+    out: dict[tuple[str, str], str] = {}
+    for f in findings:
+        if f.case_id is not None and (f.file or "", f.case_id) not in out:
+            dept = department_of(f)
+            if dept:
+                out[(f.file or "", f.case_id)] = dept
+    return out
+
+
 def position_of(finding: Finding) -> int | None:
     """The row for a record, the line (paragraph) for a clause."""
     return finding.row if finding.row is not None else finding.line

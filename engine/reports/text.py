@@ -222,7 +222,8 @@ def lint_report(
     console: Console, findings: Iterable[Finding], rules_meta: Mapping[str, RuleMeta] | None = None
 ) -> None:
     """Findings by file, then by article, each clause shown once with all its findings."""
-    findings = sort_findings(findings)
+    # clause order, so that two clauses sharing a line never interleave
+    findings = sorted(sort_findings(findings), key=lambda f: (f.file or "", f.line or 0, f.text or ""))
     if not findings:
         console.print("未发现问题。")
         return
@@ -240,7 +241,7 @@ def lint_report(
         # articles in document order; a clause outside any article groups on its own
         for article, in_article in groupby(in_file, key=lambda f: f.article):
             if article:
-                console.print(Padding(Text(article, style="bold"), (0, 0, 0, 2)))
+                console.print(Padding(Text(article, style="bold"), (0, 0, 0, 2), expand=False))
             for _, on_clause in groupby(in_article, key=lambda f: (f.line, f.text)):
                 _clause(console, list(on_clause), rules_meta or {})
 
@@ -252,14 +253,14 @@ def _clause(console: Console, findings: list[Finding], rules_meta) -> None:
         spans = [f.span for f in findings if f.span is not None]
         head.append("  ")
         head.append_text(highlighted(console, first.text, spans))
-    console.print(Padding(head, (0, 0, 0, 4)))
+    console.print(Padding(head, (0, 0, 0, 4), expand=False))
     for f in sorted(findings, key=lambda f: (severity_rank(f.severity), f.rule)):
         line = _severity(f.severity)
         line.append(f" {f.rule} ", style="bold")
         line.append(f.title)
         if f.message and f.message != f.title:
             line.append("：" + f.message)
-        console.print(Padding(line, (0, 0, 0, 6)))
+        console.print(Padding(line, (0, 0, 0, 6), expand=False))
         cites = f.cites or list(getattr(rules_meta.get(f.rule), "cites", ()) or ())
         if cites:
-            console.print(Padding(Text("依据：" + join_cites(cites), style="dim"), (0, 0, 0, 8)))
+            console.print(Padding(Text("依据：" + join_cites(cites), style="dim"), (0, 0, 0, 8), expand=False))

@@ -27,6 +27,7 @@ from ..findings import Finding
 from . import RuleMeta
 from .aggregate import (
     Aggregate,
+    case_departments,
     department_of,
     join_cites,
     position_of,
@@ -120,6 +121,7 @@ def _filter(ws, columns: int, rows: int) -> None:
 
 def _findings_sheets(wb: Workbook, findings: list[Finding]) -> None:
     per_sheet = MAX_ROWS - 1
+    departments = case_departments(findings)
     chunks = [findings[i : i + per_sheet] for i in range(0, len(findings), per_sheet)] or [[]]
     for n, chunk in enumerate(chunks, 1):
         ws = _new_sheet(wb, SHEET_FINDINGS if n == 1 else f"{SHEET_FINDINGS}({n})", FINDING_COLUMNS)
@@ -135,7 +137,7 @@ def _findings_sheets(wb: Workbook, findings: list[Finding]) -> None:
                     _cell(ws, f.case_id),
                     position_of(f),
                     _cell(ws, f.article),
-                    _cell(ws, department_of(f)),
+                    _cell(ws, departments.get((f.file or "", f.case_id or "")) or department_of(f)),
                     f.fingerprint(),
                 ]
             )

@@ -1,0 +1,304 @@
+"""Running compiled rules: one engine session per case (its input facts, the facts derived
+from them, its findings), strata in order, state deleted afterwards so memory stays flat;
+then summaries over all cases and the rules over them.
+
+Findings never depend on the order of rules, files or rows: within a stratum the engine
+only sees facts whose producers have all finished (negated types are asserted first), a
+derived fact is kept once however often it is derived, and a rule reports a subject once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from .durable_backend import Ruleset, engine_value
+from .evaluate import compile_expr, render_value
+from .findings import Finding
+
+
+@dataclass
+class Context:
+    calendar: Any
+    as_of: dt.date
+
+
+@dataclass(eq=False)
+class Fact:
+    type: str
+    values: dict
+    origin: dict  # input: {"file", "row"|"line"}; derived: {"rule", "from": [Fact]}
+    fid: int = 0
+    payload: str | None = None  # the serialised engine fact, made once
+
+
+def input_fact(type_: str, values: dict, **origin) -> Fact:
+    return Fact(type_, {k: v for k, v in values.items() if v is not None}, origin)
+
+
+@dataclass
+class CaseResult:
+    findings: list[Finding]
+    facts: list[Fact]
+
+
+@dataclass
+class _Stratum:
+    ruleset: Ruleset
+    types: set[str]
+    negated: set[str]
+
+
+class CompiledProgram:
+    """IR loaded into durable rulesets, with the Python side of every rule compiled."""
+
+    def __init__(self, ir: dict, severity_overrides: dict[str, str] | None = None):
+        self.ir = ir
+        self.rules = {r["id"]: r for r in ir["rules"]}
+        overrides = severity_overrides or {}
+        for r in ir["rules"]:
+            if r["id"] in overrides:
+                r["severity"] = overrides[r["id"]]
+        types = set(ir["types"]) | {p["type"] for r in ir["rules"] for p in r["patterns"]}
+        self.type_codes = {t: i for i, t in enumerate(sorted(types))}
+        self.keys = {t: spec.get("fields", {}) for t, spec in ir["types"].items()}
+        self.computed = {
+            t: [(c["key"], compile_expr(c["expr"])) for c in spec.get("computed", [])]
+            for t, spec in ir["types"].items()
+        }
+        self.actions = {r["id"]: self._compile_actions(r) for r in ir["rules"]}
+        self.case_strata = self._strata("case")
+        self.summary_strata = self._strata("summary")
+        self.summaries = [self._compile_summary(s) for s in ir["summaries"]]
+        self._sids = itertools.count()
+
+    # ---- compilation of the Python side ----
+    def _compile_actions(self, rule):
+        out = []
+        for a in rule["actions"]:
+            if "assert" in a:
+                fields = [(name, compile_expr(e)) for name, e in a["fields"].items()]
+                out.append(("assert", a["assert"], fields))
+            else:
+                parts = [p if isinstance(p, str) else compile_expr(p) for p in a["template"]]
+                out.append(("report", a["report"], parts))
+        return out
+
+    def _strata(self, phase: str) -> list[_Stratum]:
+        rules = [r for r in self.ir["rules"] if r["phase"] == phase]
+        out = []
+        for level in sorted({r["stratum"] for r in rules}):
+            group = [r for r in rules if r["stratum"] == level]
+            types = {p["type"] for r in group for p in r["patterns"]}
+            negated = {p["type"] for r in group for p in r["patterns"] if p["kind"] == "not"}
+            out.append(_Stratum(Ruleset(group, self.type_codes), types, negated))
+        return out
+
+    def _compile_summary(self, s):
+        items = []
+        for item in s["items"]:
+            where = [compile_expr(c) for c in item["where"]]
+            items.append((item["name"], item["type"], where))
+        return s["name"], s["by"], items
+
+    # ---- facts into the engine ----
+    def _payload(self, fact: Fact, sid: str, ctx: Context) -> str:
+        if fact.payload is None:
+            data = {"sid": sid, "id": fact.fid, "t": self.type_codes.get(fact.type, -1)}
+            values = fact.values
+            for name, key in self.keys.get(fact.type, {}).items():
+                v = values.get(name)
+                if v is not None:
+                    data[key] = engine_value(v)
+            for key, fn in self.computed.get(fact.type, ()):
+                v = fn(values, None, ctx)
+                if v is not None and v is not False:
+                    data[key] = engine_value(v)
+            fact.payload = orjson.dumps(data).decode()
+        return fact.payload
+
+    # ---- sessions ----
+    def run_session(self, inputs: list[Fact], ctx: Context, strata: list[_Stratum]) -> CaseResult:
+        sid = str(next(self._sids))
+        facts: list[Fact] = []
+        by_id: dict[int, Fact] = {}
+        seen_derived: set = set()
+        reported: set = set()
+        findings: list[Finding] = []
+        counter = itertools.count(1)
+
+        def add(fact: Fact) -> bool:
+            fact.fid = next(counter)
+            fact.payload = None
+            facts.append(fact)
+            by_id[fact.fid] = fact
+            return True
+
+        for f in inputs:
+            add(f)
+        pending: list[Fact] = []
+
+        def on_match(rule: dict, bindings: dict):
+            env = {}
+            matched = []
+            for p in rule["patterns"]:
+                if p["kind"] == "match" and p["binding"] in bindings:
+                    f = by_id[bindings[p["binding"]]["id"]]
+                    env[p["binding"]] = f.values
+                    matched.append(f)
+            for kind, target, spec in self.actions[rule["id"]]:
+                if kind == "assert":
+                    values = {}
+                    for name, fn in spec:
+                        v = fn(None, env, ctx)
+                        if v is not None:
+                            values[name] = v
+                    key = (target, tuple(sorted((k, _hashable(v)) for k, v in values.items())))
+                    if key in seen_derived:
+                        continue
+                    seen_derived.add(key)
+                    fact = Fact(target, values, {"rule": rule["id"], "from": matched})
+                    add(fact)
+                    pending.append(fact)
+                else:
+                    subject = by_id[bindings[target]["id"]]
+                    if (rule["id"], subject.fid) in reported:
+                        continue
+                    reported.add((rule["id"], subject.fid))
+                    message = "".join(p if isinstance(p, str) else render_value(p(None, env, ctx)) for p in spec)
+                    finding = self._finding(rule, subject, message, matched)
+                    findings.append(finding)
+                    ffact = Fact("finding", {**subject.values, "rule": rule["id"], "severity": rule["severity"],
+                                             "tags": list(rule["tags"])}, {"rule": rule["id"], "from": matched,
+                                                                           "finding": True})  # fmt: skip
+                    add(ffact)
+                    pending.append(ffact)
+
+        for stratum in strata:
+            ruleset = stratum.ruleset
+            # negated types first: by construction they are complete before this stratum
+            todo = [f for f in facts if f.type in stratum.negated]
+            todo += [f for f in facts if f.type in stratum.types and f.type not in stratum.negated]
+            pending.clear()
+            i = 0
+            while i < len(todo):
+                ruleset.assert_fact(self._payload(todo[i], sid, ctx), on_match)
+                i += 1
+                if i == len(todo) and pending:
+                    todo.extend(f for f in pending if f.type in stratum.types)
+                    pending.clear()
+            ruleset.delete_session(sid)
+        return CaseResult(findings, facts)
+
+    def run_case(self, inputs: list[Fact], ctx: Context) -> CaseResult:
+        return self.run_session(inputs, ctx, self.case_strata)
+
+    # ---- findings ----
+    def _finding(self, rule: dict, subject: Fact, message: str, matched: list[Fact]) -> Finding:
+        root = _root_input(subject)
+        f = Finding(
+            rule=rule["id"],
+            severity=rule["severity"],
+            title=rule["title"],
+            message=message,
+            cites=list(rule["cites"]),
+            tags=list(rule["tags"]),
+            file=root.origin.get("file", "") if root else "",
+            trace={"rule": rule["id"], "facts": [describe(m) for m in matched]},
+        )
+        src = root or subject
+        values = src.values
+        if src.type == "record":
+            f.case_id = values.get("case_id")
+            f.row = src.origin.get("row")
+        elif src.type in ("clause", "document"):
+            f.line = values.get("line", src.origin.get("line"))
+            f.article = values.get("article")
+            f.text = values.get("text") if src.type == "clause" else values.get("title")
+            span = src.origin.get("span_of")
+            if span:
+                f.span = span(f.text, message)
+        elif src.origin.get("summary"):
+            f.group = {src.origin["summary_by"]: values.get(src.origin["summary_by"])}
+        return f
+
+    # ---- summaries ----
+    def new_summary_state(self) -> dict:
+        return {name: {} for name, _, _ in self.summaries}
+
+    def add_to_summaries(self, state: dict, case: CaseResult, ctx: Context) -> None:
+        """Fold one case into the running counts (mergeable across chunks and workers)."""
+        if not self.summaries:
+            return
+        records = [f for f in case.facts if f.type == "record"]
+        findings = [f for f in case.facts if f.type == "finding"]
+        for name, by, items in self.summaries:
+            groups = state[name]
+            for rec in records:
+                group = rec.values.get(by)
+                if group is None:
+                    continue
+                counts = groups.setdefault(_hashable(group), {n: 0 for n, _, _ in items})
+                for item_name, type_, where in items:
+                    pool = [rec] if type_ == "record" else [f for f in findings if f.values.get(by) == group]
+                    counts[item_name] += sum(1 for f in pool if all(w(f.values, None, ctx) for w in where))
+
+    @staticmethod
+    def merge_summaries(into: dict, other: dict) -> dict:
+        for name, groups in other.items():
+            target = into.setdefault(name, {})
+            for group, counts in groups.items():
+                mine = target.setdefault(group, {k: 0 for k in counts})
+                for k, v in counts.items():
+                    mine[k] = mine.get(k, 0) + v
+        return into
+
+    def run_summaries(self, state: dict, ctx: Context, file: str = "") -> list[Finding]:
+        if not self.summary_strata:
+            return []
+        inputs = []
+        for name, by, _ in self.summaries:
+            for group in sorted(state.get(name, {}), key=str):
+                values = {by: group, **state[name][group]}
+                inputs.append(Fact(name, values, {"summary": name, "summary_by": by, "file": file}))
+        return self.run_session(inputs, ctx, self.summary_strata).findings
+
+
+def _hashable(v):
+    return tuple(v) if isinstance(v, list) else v
+
+
+def _root_input(fact: Fact) -> Fact | None:
+    seen = 0
+    while "from" in fact.origin and fact.origin["from"] and seen < 100:
+        fact = fact.origin["from"][0]
+        seen += 1
+    return fact if "from" not in fact.origin else None
+
+
+def describe(fact: Fact, depth: int = 0) -> dict:
+    """A fact in a finding's trace: input facts by where they came from, derived facts with
+    the rule and facts they came from, down to input rows or clauses."""
+    if "from" not in fact.origin:
+        out: dict = {"type": fact.type}
+        for key in ("file", "row", "line", "summary"):
+            if key in fact.origin:
+                out[key] = fact.origin[key]
+        for key in ("case_id", "article"):
+            if key in fact.values:
+                out[key] = fact.values[key]
+        if fact.origin.get("summary"):
+            out["values"] = {k: render_value(v) for k, v in fact.values.items()}
+        return out
+    out = {"type": fact.type}
+    if fact.type == "finding":
+        out["rule"] = fact.values.get("rule")
+    else:
+        out["values"] = {k: render_value(v) for k, v in sorted(fact.values.items())}
+    out["derived_by"] = fact.origin["rule"]
+    if depth < 8:
+        out["from"] = [describe(f, depth + 1) for f in fact.origin["from"]]
+    return out

@@ -1,0 +1,221 @@
+"""CSV exports as government systems write them: UTF-8 (with or without BOM) or GBK.
+
+The file is read as bytes, one physical line at a time, and decoded line by line: a line
+in another encoding, an overlong line or broken quoting then costs that line, not the
+file. `records()` yields every record with the physical line it starts on and, when it
+could not be read cleanly, a one-line reason; it never raises after the header is read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+from collections.abc import Iterator
+
+from charset_normalizer import from_bytes
+
+from ..errors import InputError
+
+MAX_LINE = 1 << 20  # characters per record (bytes per physical line): beyond it, a reject
+SAMPLE = 1 << 16  # leading bytes used to choose the encoding
+# The csv module's default field limit (128 KiB) is below MAX_LINE; raise it, never lower
+# it (the setting is process-wide). MAX_LINE itself is enforced while reading lines.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE))
+
+# GB2312 and GBK are subsets of GB18030, and detectors confuse them on short samples;
+# decoding with the superset never loses a character the narrower guess would read.
+_GB_FAMILY = {"gb2312", "gbk", "gb18030", "cp936", "hz", "euc_cn", "ms936"}
+_BINARY_BYTES = bytes(range(0, 9)) + bytes(range(14, 32)) + b"\x7f"
+
+_CSV_REASONS = {
+    "unexpected end of data": "unbalanced quotes",
+    "new-line character seen in unquoted field": "stray carriage return inside a line",
+    "field larger than field limit": f"field longer than {MAX_LINE} characters",
+}
+
+
+def _codec_name(encoding: str) -> str:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(f"unknown encoding {encoding!r}") from None
+    return "gb18030" if name.replace("-", "_") in _GB_FAMILY else name
+
+
+def detect_encoding(sample: bytes, name: str) -> str:
+    """The encoding of a CSV file from its leading bytes: utf-8, gb18030, or what
+    charset-normalizer finds. Raises InputError for binary data and UTF-16/32."""
+    if sample.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError(f"{name}: UTF-16/UTF-32 text is not supported; save the file as UTF-8 CSV")
+    if sample and sum(map(sample.count, _BINARY_BYTES)) * 10 > len(sample):
+        raise InputError(f"{name}: not a text file (binary data)")
+    cut = sample.rfind(b"\n")
+    lines = (sample[:cut] if cut > 0 else sample).split(b"\n")
+    foreign = [line for line in lines if not line.isascii()]
+    if not foreign:
+        return "utf-8"  # ASCII so far; a later GBK line becomes a reject naming the problem
+    valid = sum(1 for line in foreign if _is_utf8(line))
+    if valid * 2 >= len(foreign):
+        return "utf-8"  # most non-ASCII lines are UTF-8; the rest become rejects
+    guess = from_bytes(b"\n".join(foreign)).best()
+    if guess is None:
+        return "gb18030"  # the only other encoding Chinese government exports use
+    return _codec_name(guess.encoding)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+class CsvFile:
+    """One CSV file: its encoding, delimiter and header, and a stream of its records."""
+
+    def __init__(self, path: str, encoding: str | None = None, name: str | None = None):
+        self.path = path
+        self.name = name or os.fspath(path)
+        with open(path, "rb") as f:
+            sample = f.read(SAMPLE)
+        self.bom = sample.startswith(codecs.BOM_UTF8)
+        if encoding:
+            self.encoding = _codec_name(encoding)
+            if self.encoding.startswith(("utf_16", "utf_32", "utf-16", "utf-32")):
+                raise InputError(f"{self.name}: UTF-16/UTF-32 text is not supported; save the file as UTF-8 CSV")
+            self.bom = self.bom and self.encoding in ("utf-8", "utf_8", "utf-8-sig", "utf_8_sig")
+        elif self.bom:
+            self.encoding = "utf-8"
+        else:
+            self.encoding = detect_encoding(sample, self.name)
+        if self.encoding in ("utf-8-sig", "utf_8_sig"):
+            self.encoding = "utf-8"  # the BOM is skipped by offset, not by codec
+        body = sample[3:] if self.bom else sample
+        if not body.strip():
+            raise InputError(f"{self.name}: empty file")
+        first = body.split(b"\n", 1)[0]
+        self.delimiter = "\t" if (b"\t" in first and b"," not in first) or self.name.endswith(".tsv") else ","
+        self.header: list[str] = []
+        self.header_line = 0
+        self._ncols = 0
+        for line, cells, problem in self._records(0):
+            if not cells or not any(c.strip() for c in cells):
+                continue
+            if problem is not None:
+                raise InputError(f"{self.name}: cannot read the header (line {line}): {problem}")
+            self.header, self.header_line = cells, line
+            break
+        else:
+            raise InputError(f"{self.name}: empty file")
+        self._ncols = len(self.header)
+
+    def records(self) -> Iterator[tuple[int, list[str], str | None]]:
+        """(first physical line, cells, problem or None) for every record after the header.
+
+        Blank lines come through as empty or blank cells; the caller skips them."""
+        return self._records(self.header_line)
+
+    def _records(self, skip: int) -> Iterator[tuple[int, list[str], str | None]]:
+        buf: list[str] = []  # the physical lines of the record being parsed
+        problems: dict[int, str] = {}  # physical line -> why it could not be read
+        with open(self.path, "rb") as f:
+            if self.bom:
+                f.seek(3)
+            reader = csv.reader(self._lines(f, buf, problems), delimiter=self.delimiter, strict=True)
+            first = 1  # physical line on which the next record starts
+            while True:
+                try:
+                    for cells in reader:
+                        n = len(buf)
+                        if first > skip:
+                            if n == 1 and not problems:
+                                yield first, cells, None
+                            else:
+                                yield from self._settle(first, cells, buf, problems, None)
+                        problems.clear() if first <= skip else None
+                        first += n
+                        buf.clear()
+                    return
+                except csv.Error as e:
+                    n = len(buf)
+                    if first > skip:
+                        yield from self._settle(first, None, buf, problems, str(e))
+                    first += n
+                    buf.clear()
+
+    def _lines(self, f, buf: list[str], problems: dict[int, str]) -> Iterator[str]:
+        readline, encoding = f.readline, self.encoding
+        check_utf8 = encoding == "gb18030"
+        lineno = pending = 0
+        while True:
+            data = readline(MAX_LINE + 1)
+            if not data:
+                return
+            lineno += 1
+            if len(data) > MAX_LINE:
+                while data and not data.endswith(b"\n"):  # skip the rest of the line, bounded reads
+                    data = readline(MAX_LINE)
+                problems[lineno] = f"line {lineno} is longer than {MAX_LINE} bytes"
+                text = "\n"
+            else:
+                try:
+                    text = data.decode(encoding)
+                except UnicodeDecodeError as e:
+                    text = data.decode(encoding, "replace")
+                    problems[lineno] = (
+                        f"line {lineno}: bytes that are not valid {encoding} at byte {e.start + 1} "
+                        "(mixed encodings? see --encoding)"
+                    )
+                else:
+                    # GB18030 decodes almost any byte string, so UTF-8 lines in a GBK file
+                    # come out as mojibake rather than as errors; catch them by their bytes.
+                    if check_utf8 and not data.isascii() and _is_utf8(data):
+                        problems[lineno] = f"line {lineno}: UTF-8 text in a GB18030 file (mixed encodings)"
+            if not buf:
+                pending = 0
+            pending += len(text)
+            buf.append(text)
+            yield text
+            if pending > MAX_LINE and len(buf) > 1:
+                # Only an open quoted field makes a record span lines; one this long is a
+                # stray quote swallowing the file. Close it so reading can recover.
+                problems[-1] = f"record longer than {MAX_LINE} characters"
+                yield '"\n'
+
+    def _settle(self, first: int, cells, lines: list[str], problems: dict[int, str], error: str | None):
+        """Records that did not parse as one clean line: one reject, or, for a multi-line
+        record that does not fit the header, each physical line on its own."""
+        forced = problems.pop(-1, None)
+        mine = {k: problems.pop(k) for k in range(first, first + len(lines)) if k in problems}
+        if len(lines) == 1:
+            if mine:
+                yield first, cells if cells is not None else self._loose(lines[0]), mine[first]
+            else:
+                yield first, self._loose(lines[0]), _csv_reason(error)
+            return
+        if not mine and not forced and error is None and len(cells) == self._ncols:
+            yield first, cells, None  # a quoted field with line breaks in it: legitimate
+            return
+        for k, text in enumerate(lines, first):
+            if k in mine:
+                yield k, self._loose(text), mine[k]
+                continue
+            try:
+                parsed = next(csv.reader([text], delimiter=self.delimiter, strict=True), [])
+            except csv.Error as e:
+                yield k, self._loose(text), _csv_reason(str(e))
+            else:
+                yield k, parsed, None
+
+    def _loose(self, text: str) -> list[str]:
+        return text.rstrip("\r\n").split(self.delimiter)
+
+
+def _csv_reason(error: str | None) -> str:
+    error = error or "unreadable record"
+    for prefix, reason in _CSV_REASONS.items():
+        if error.startswith(prefix):
+            return reason
+    return f"bad CSV: {error}"

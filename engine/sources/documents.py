@@ -1,0 +1,505 @@
+"""Read a draft policy document (.txt, .md, .docx) into a `document` fact and its `clause` facts.
+
+Lines
+  .txt / .md: `line` is the 1-based line of the source file (front matter lines count),
+  lines being separated by \\n, \\r\\n or \\r as an editor shows them.
+  .docx: `line` is the 1-based number of the paragraph among *all* paragraphs of the
+  body in document order, empty ones included; a table's paragraphs are numbered where
+  the table stands, row by row, cell by cell (each physical cell once, however merged),
+  nested tables in place; content controls are looked into; text boxes, headers,
+  footers and footnotes are not read and not numbered. `docx_paragraphs()` returns the
+  paragraphs in exactly this numbering (index + 1 == line), for writing comments back.
+
+Clauses (the unit a finding points at)
+  One clause per line (paragraph): a line opening an article (第十二条 / 第12条 / 第十条之一),
+  each numbered item (一、 （一） 1. （1） ①), and every other paragraph. Paragraphs are not
+  split into sentences: a basis named in one sentence usually governs the next sentence
+  of the same paragraph, and splitting would report those as uncited.
+  `text` is the line stripped of surrounding whitespace (and of Markdown syntax), so a
+  span inside it can be found again in the source paragraph with str.find.
+  Not clauses: the front matter, the title line, 第X章 / 第X节 headings, Markdown
+  headings and .docx Heading/Title paragraphs that are not numbered, and lines without
+  any letter, digit or CJK character (rules such as ---, |---|).
+  `article` is the marker as written without spaces (第十二条); `article_no` its number.
+  `chapter` is the chapter heading (第二章 申请与受理), kept whole because its name
+  (附则, 法律责任) is what a rule may care about. `item` is the path of numbered items,
+  canonical markers joined by "/" (（一）/1.). Item levels rank 一、 > （一） > 1. > （1） > ①,
+  as in GB/T 9704 and in legislation (条, 款, 项, 目); a marker closes any open item of
+  its own or a lower rank. An article starts a fresh item path. A paragraph without a
+  marker inside an article belongs to the article alone (a further 款); outside articles
+  (notices, guides with 一、办理依据 headings) it belongs to the open item.
+
+Title, kind, front matter
+  A .txt/.md may open with a YAML block between --- lines (`kind:`, `title:`, anything
+  else is kept in `front_matter`). Title: front matter `title`, else the first Title-styled
+  .docx paragraph, else the first non-empty line unless it is an article, item or
+  chapter. With a front-matter title, the first line is still taken as the title line
+  when it is not numbered and does not end a sentence.
+  Kind: front matter `kind`, else the `kind` argument, else from the title: 办事指南 or
+  服务指南 -> 办事指南 (tested first: 关于印发…办事指南的通知 publishes a guide);
+  办法、规定、细则、通知、意见、方案 -> 规范性文件; otherwise None (unknown), and rules
+  for a kind do not run on it. English names are accepted (normative, guide).
+
+Encodings
+  `encoding=` forces one. Otherwise a BOM decides, then strict UTF-8, then
+  charset-normalizer's best guess (GBK/GB18030 in practice). NUL bytes, control
+  characters or no plausible encoding: InputError("not a text file").
+
+Errors are `InputError` with one line that names the file. A .docx is checked before
+python-docx opens it: the declared sizes of its zip members must stay under 200 MB in
+total and 100:1 per large member (zipfile never inflates a member past its declared
+size, so the check bounds memory); its XML is parsed without entity expansion.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import charset_normalizer
+import yaml
+
+from ..errors import InputError
+from ..legaltext import numeral_value
+from ..schema import CLAUSE_FIELDS, DOCUMENT_FIELDS
+
+NORMATIVE, GUIDE = "规范性文件", "办事指南"
+KIND_NAMES = {
+    NORMATIVE: NORMATIVE,
+    "normative": NORMATIVE,
+    "norm": NORMATIVE,
+    "policy": NORMATIVE,
+    GUIDE: GUIDE,
+    "服务指南": GUIDE,
+    "guide": GUIDE,
+    "guideline": GUIDE,
+}
+_GUIDE_TITLE = re.compile(r"办事指南|服务指南")
+_NORMATIVE_TITLE = re.compile(r"办法|规定|细则|通知|意见|方案")
+
+TEXT_SUFFIXES = (".txt", ".md", ".markdown")
+MAX_TEXT_BYTES = 64 * 1024 * 1024
+MAX_DOCX_BYTES = 200 * 1024 * 1024
+MAX_DOCX_RATIO = 100
+_RATIO_FLOOR = 1024 * 1024  # small members may compress well without being a threat
+
+
+@dataclass
+class Clause:
+    file: str
+    text: str
+    line: int
+    article: str | None
+    article_no: int | None
+    chapter: str | None
+    item: str | None
+    kind: str | None
+    title: str | None
+
+    def fact(self) -> dict[str, Any]:
+        """The `clause` fact: exactly the fields of schema.CLAUSE_FIELDS."""
+        return {spec.name: getattr(self, spec.name) for spec in CLAUSE_FIELDS}
+
+
+@dataclass
+class Document:
+    file: str
+    title: str | None
+    kind: str | None
+    text: str
+    clauses: list[Clause]
+    front_matter: dict
+    # line -> text of each line that is a title or heading rather than a clause
+    headings: dict[int, str] = field(default_factory=dict)
+
+    def fact(self) -> dict[str, Any]:
+        """The `document` fact: exactly the fields of schema.DOCUMENT_FIELDS."""
+        return {spec.name: getattr(self, spec.name) for spec in DOCUMENT_FIELDS}
+
+
+def normalize_kind(value: Any, file: str) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    key = str(value).strip()
+    kind = KIND_NAMES.get(key) or KIND_NAMES.get(key.lower())
+    if kind is None:
+        raise InputError(
+            f"{file}: unknown document kind {key!r} (use 规范性文件/normative or 办事指南/guide)"
+        )
+    return kind
+
+
+def infer_kind(title: str | None) -> str | None:
+    if not title:
+        return None
+    if _GUIDE_TITLE.search(title):
+        return GUIDE
+    if _NORMATIVE_TITLE.search(title):
+        return NORMATIVE
+    return None
+
+
+def read_document(path: str | Path, kind: str | None = None, encoding: str | None = None) -> Document:
+    path = Path(path)
+    file = str(path)
+    suffix = path.suffix.lower()
+    if suffix == ".doc":
+        raise InputError(f"{file}: Word 97-2003 .doc is not supported; save it as .docx")
+    if suffix not in (*TEXT_SUFFIXES, ".docx"):
+        raise InputError(f"{file}: unsupported document type {suffix or '(none)'} (use .txt, .md or .docx)")
+    if not path.is_file():
+        raise InputError(f"{file}: no such file" if not path.exists() else f"{file}: not a regular file")
+    if suffix == ".docx":
+        blocks, title_line, title, front = _read_docx(path, file)
+    else:
+        blocks, title_line, title, front = _read_text(path, file, encoding, markdown=suffix != ".txt")
+    doc_kind = normalize_kind(front.get("kind"), file) or normalize_kind(kind, file) or infer_kind(title)
+    clauses, headings, texts = _structure(blocks, file, title_line, title, doc_kind)
+    return Document(file, title, doc_kind, "\n".join(texts), clauses, front, headings)
+
+
+# -- structure ----------------------------------------------------------------------
+
+_NUM = r"[零〇一二两三四五六七八九十百千\d]+"
+_CHAPTER = re.compile(rf"第\s*({_NUM})\s*章")
+_SECTION = re.compile(rf"第\s*({_NUM})\s*节")
+# 第十条规定… / 第十条的… at the start of a line refer to an article; they do not open one.
+_ARTICLE = re.compile(rf"第\s*({_NUM})\s*条(之\s*{_NUM})?(?![规的第、和至款项所中或及之])")
+_ITEMS = (  # (rank, pattern); canonical marker made by _marker()
+    (0, re.compile(r"([一二三四五六七八九十百]+)\s*[、．]")),
+    (1, re.compile(r"[（(]\s*([一二三四五六七八九十百]+)\s*[）)]")),
+    (2, re.compile(r"(\d+)\s*(?:[、．]|\.(?!\d))")),
+    (3, re.compile(r"[（(]\s*(\d+)\s*[）)]")),
+    (4, re.compile(r"([①-⑳])")),
+)
+_WORDLESS = re.compile(r"^\W*$")
+
+
+def _marker(rank: int, number: str) -> str:
+    if rank == 0:
+        return f"{number}、"
+    if rank == 1:
+        return f"（{number}）"
+    if rank == 2:
+        return f"{int(number)}."
+    if rank == 3:
+        return f"（{int(number)}）"
+    return number
+
+
+def _item(text: str) -> tuple[int, str] | None:
+    for rank, pattern in _ITEMS:
+        m = pattern.match(text)
+        if m:
+            return rank, _marker(rank, m.group(1))
+    return None
+
+
+def _numbered(text: str) -> bool:
+    return bool(_CHAPTER.match(text) or _SECTION.match(text) or _ARTICLE.match(text) or _item(text))
+
+
+def _structure(
+    blocks: Iterable[tuple[int, str, bool]],
+    file: str,
+    title_line: int | None,
+    title: str | None,
+    kind: str | None,
+) -> tuple[list[Clause], dict[int, str], list[str]]:
+    """Blocks are (line, text, is_heading) in order; text already stripped of markup."""
+    clauses: list[Clause] = []
+    headings: dict[int, str] = {}
+    texts: list[str] = []
+    chapter = article = None
+    article_no: int | None = None
+    items: list[tuple[int, str]] = []
+
+    def add(line: int, text: str, item: str | None) -> None:
+        clauses.append(Clause(file, text, line, article, article_no, chapter, item, kind, title))
+
+    for line, raw, is_heading in blocks:
+        text = raw.strip()
+        if not text or _WORDLESS.match(text):
+            continue
+        texts.append(text)
+        if line == title_line:
+            headings[line] = text
+        elif _CHAPTER.match(text):
+            chapter, article, article_no, items = " ".join(text.split()), None, None, []
+            headings[line] = text
+        elif _SECTION.match(text):
+            article, article_no, items = None, None, []
+            headings[line] = text
+        elif m := _ARTICLE.match(text):
+            article = "".join(m.group(0).split())
+            article_no = numeral_value(m.group(1))
+            items = []
+            add(line, text, None)
+        elif found := _item(text):
+            rank, marker = found
+            while items and items[-1][0] >= rank:
+                items.pop()
+            items.append((rank, marker))
+            add(line, text, "/".join(marker for _, marker in items))
+        elif is_heading:
+            items = []
+            headings[line] = text
+        else:
+            add(line, text, None if article else ("/".join(marker for _, marker in items) or None))
+    return clauses, headings, texts
+
+
+# -- text and Markdown ----------------------------------------------------------------
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines as an editor numbers them (the numbering `line` refers to)."""
+    return _LINE_BREAK.split(text)
+
+
+def _decode(data: bytes, file: str, encoding: str | None) -> str:
+    if encoding:
+        try:
+            return data.decode(encoding)
+        except LookupError:
+            raise InputError(f"{file}: unknown encoding {encoding!r}") from None
+        except UnicodeDecodeError as e:
+            raise InputError(f"{file}: not valid {encoding} text (byte {e.start})") from None
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                raise InputError(f"{file}: not a text file (bad {codec} after its byte order mark)") from None
+    if b"\x00" in data:
+        raise InputError(f"{file}: not a text file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None:
+        raise InputError(f"{file}: not a text file")
+    return str(best)
+
+
+def _read_text(path: Path, file: str, encoding: str | None, markdown: bool):
+    try:
+        size = path.stat().st_size
+        if size > MAX_TEXT_BYTES:
+            raise InputError(f"{file}: too large for a policy draft ({size // 2**20} MB)")
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"{file}: cannot read: {e.strerror or e}") from None
+    text = _decode(data, file, encoding).rstrip("\x1a")  # a DOS end-of-file mark is not content
+    if _CONTROL.search(text):
+        raise InputError(f"{file}: not a text file (control characters)")
+    lines = split_lines(text)
+    front, body_start = _front_matter(lines, file)
+    blocks = list(_markdown_blocks(lines, body_start) if markdown else _plain_blocks(lines, body_start))
+    title = front.get("title")
+    if title is not None:
+        title = " ".join(str(title).split()) or None
+    title_line = None
+    for line, text_, _ in blocks:
+        stripped = text_.strip()
+        if not stripped or _WORDLESS.match(stripped):
+            continue
+        if _numbered(stripped):
+            break
+        if title is None:
+            title, title_line = stripped, line
+        elif stripped == title or not stripped.endswith(("。", "；", ";", "！", "？", "：", ":")):
+            title_line = line
+        break
+    return blocks, title_line, title, front
+
+
+def _front_matter(lines: list[str], file: str) -> tuple[dict, int]:
+    """(front matter, index of the first body line)."""
+    if not lines or lines[0].rstrip() != "---":
+        return {}, 0
+    for end in range(1, len(lines)):
+        if lines[end].rstrip() in ("---", "..."):
+            break
+    else:
+        return {}, 0  # no closing line: a thematic break, not front matter
+    try:
+        data = yaml.safe_load("\n".join(lines[1:end]))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" (line {mark.line + 2})" if mark is not None else ""
+        problem = getattr(e, "problem", None) or "syntax error"
+        raise InputError(f"{file}: front matter is not valid YAML: {problem}{where}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError(f"{file}: front matter must be a mapping such as `kind: 办事指南`")
+    return {str(k): v for k, v in data.items()}, end + 1
+
+
+def _plain_blocks(lines: list[str], start: int) -> Iterator[tuple[int, str, bool]]:
+    for index in range(start, len(lines)):
+        yield index + 1, lines[index], False
+
+
+_MD_HEADING = re.compile(r"^ {0,3}#{1,6}(?:\s+|$)(.*?)(?:\s+#+)?\s*$")
+_MD_FENCE = re.compile(r"^\s*(```|~~~)")
+_MD_QUOTE = re.compile(r"^\s*(?:>\s?)+")
+_MD_BULLET = re.compile(r"^\s*[-*+]\s+")
+_MD_IMAGE_OR_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_HTML = re.compile(r"</?[A-Za-z][^<>]*>")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|~~|\*|`)")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+
+
+def _markdown_inline(text: str) -> str:
+    text = _MD_IMAGE_OR_LINK.sub(r"\1", text)
+    text = _MD_HTML.sub("", text)
+    # Escaped marks survive the emphasis pass by hiding as private-use characters first.
+    text = _MD_ESCAPE.sub(lambda m: chr(0xE000 + ord(m.group(1))), text)
+    text = _MD_EMPHASIS.sub("", text)
+    return re.sub("[\ue000-\ue07f]", lambda m: chr(ord(m.group(0)) - 0xE000), text)
+
+
+def _markdown_blocks(lines: list[str], start: int) -> Iterator[tuple[int, str, bool]]:
+    fenced = False
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if _MD_FENCE.match(line):
+            fenced = not fenced
+            continue
+        if fenced:
+            yield index + 1, line, False
+            continue
+        heading = _MD_HEADING.match(line)
+        if heading:
+            yield index + 1, _markdown_inline(heading.group(1)), True
+            continue
+        line = _MD_BULLET.sub("", _MD_QUOTE.sub("", line))
+        stripped = line.strip()
+        if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 1:
+            line = " | ".join(cell.strip() for cell in stripped[1:-1].split("|"))
+        yield index + 1, _markdown_inline(line), False
+
+
+# -- .docx ----------------------------------------------------------------------------
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_P, _TBL, _TR, _TC = _W + "p", _W + "tbl", _W + "tr", _W + "tc"
+_CONTAINERS = {_W + "sdt", _W + "sdtContent", _W + "customXml"}
+# Not part of the paragraph's current text: deletions, moved-away text, text boxes
+# (their own paragraphs), alternative renderings, and properties.
+_SKIP = {_W + "del", _W + "moveFrom", _W + "txbxContent", _MC + "Fallback", _W + "pPr", _W + "rPr"}
+_RUN_TEXT = {_W + "t": None, _W + "tab": "\t", _W + "ptab": "\t", _W + "br": "\n", _W + "cr": "\n"}
+_RUN_TEXT[_W + "noBreakHyphen"] = "-"
+
+
+def docx_paragraphs(document) -> list:
+    """Every body paragraph of a python-docx Document, in the numbering `line` uses."""
+    from docx.table import Table, _Cell
+    from docx.text.paragraph import Paragraph
+
+    out: list = []
+
+    def walk(element, parent) -> None:
+        for child in element.iterchildren():
+            tag = child.tag
+            if tag == _P:
+                out.append(Paragraph(child, parent))
+            elif tag == _TBL:
+                walk(child, Table(child, parent))
+            elif tag == _TC:
+                walk(child, _Cell(child, parent))
+            elif tag == _TR or tag in _CONTAINERS:
+                walk(child, parent)
+
+    body = document._body
+    walk(body._element, body)
+    return out
+
+
+def docx_paragraph_text(paragraph) -> str:
+    """The paragraph's text as the reader sees it (clause text before stripping).
+
+    Unlike python-docx's `Paragraph.text`, tracked insertions count and tracked deletions
+    do not (a draft under review is read as it now stands), and line breaks inside the
+    paragraph are dropped, since Chinese needs no space where a line wraps.
+    """
+    parts: list[str] = []
+
+    def walk(element) -> None:
+        for child in element.iterchildren():
+            tag = child.tag
+            if not isinstance(tag, str) or tag in _SKIP:
+                continue
+            if tag in _RUN_TEXT:
+                parts.append((child.text or "") if _RUN_TEXT[tag] is None else _RUN_TEXT[tag])
+            else:
+                walk(child)
+
+    walk(paragraph._p)
+    return "".join(parts).replace("\n", "")
+
+
+def _check_zip(path: Path, file: str) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        raise InputError(f"{file}: not a .docx file (not a valid zip archive)") from None
+    total = sum(m.file_size for m in members)
+    if total > MAX_DOCX_BYTES:
+        raise InputError(
+            f"{file}: refused: its parts expand to {total // 2**20} MB (limit {MAX_DOCX_BYTES // 2**20} MB)"
+        )
+    for m in members:
+        if m.file_size > _RATIO_FLOOR and m.file_size > MAX_DOCX_RATIO * max(m.compress_size, 1):
+            raise InputError(
+                f"{file}: refused: part {m.filename} expands {m.file_size // max(m.compress_size, 1)}:1 "
+                f"(limit {MAX_DOCX_RATIO}:1), a zip bomb?"
+            )
+
+
+def _read_docx(path: Path, file: str):
+    import docx
+
+    _check_zip(path, file)
+    try:
+        document = docx.Document(str(path))
+        paragraphs = docx_paragraphs(document)
+        style_names = {s.style_id: (s.name or "") for s in document.styles}
+        blocks = []
+        title_line = None
+        for line, paragraph in enumerate(paragraphs, 1):
+            ppr = paragraph._p.pPr
+            style_id = ppr.pStyle.val if ppr is not None and ppr.pStyle is not None else None
+            style = style_names.get(style_id, style_id or "").lower()
+            text = docx_paragraph_text(paragraph)
+            if title_line is None and style in ("title", "标题") and text.strip():
+                title_line = line
+            is_heading = style.startswith(("heading", "title", "标题", "subtitle", "副标题"))
+            blocks.append((line, text, is_heading))
+    except InputError:
+        raise
+    except Exception as e:  # python-docx, lxml and zipfile each raise their own kinds
+        detail = " ".join(str(e).split()) or type(e).__name__
+        raise InputError(f"{file}: cannot read .docx: {detail[:200]}") from None
+    if title_line is None:
+        for line, text, _ in blocks:
+            stripped = text.strip()
+            if stripped and not _WORDLESS.match(stripped):
+                if not _numbered(stripped):
+                    title_line = line
+                break
+    title = " ".join(blocks[title_line - 1][1].split()) if title_line else None
+    return blocks, title_line, title, {}

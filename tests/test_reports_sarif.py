@@ -1,0 +1,143 @@
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from engine.findings import Finding
+from engine.reports import RuleMeta
+from engine.reports.sarif import FINGERPRINT_KEY, artifact_uri, build_sarif, dumps_sarif, write_sarif
+
+jsonschema = pytest.importorskip("jsonschema")
+
+DATA = Path(__file__).parent / "data" / "reports"
+SCHEMA = json.loads((DATA / "sarif-schema-2.1.0.json").read_text("utf-8"))
+
+
+def sample():
+    raw = json.loads((DATA / "sample.json").read_text("utf-8"))
+    findings = [Finding(**{**d, "span": tuple(d["span"])} if "span" in d else d) for d in raw["findings"]]
+    meta = {m["id"]: RuleMeta(**{**m, "cites": tuple(m["cites"]), "tags": tuple(m["tags"])}) for m in raw["rules_meta"]}
+    return findings, meta
+
+
+def validate(log):
+    errors = sorted(jsonschema.Draft4Validator(SCHEMA).iter_errors(log), key=lambda e: list(e.absolute_path))
+    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors]
+
+
+def results_by_rule(log):
+    return {r["ruleId"]: r for r in log["runs"][0]["results"]}
+
+
+def test_valid_against_the_official_schema(tmp_path):
+    findings, meta = sample()
+    write_sarif(tmp_path / "r.sarif", findings, meta, base_dir=".", information_uri="https://example.org/xuke")
+    log = json.loads((tmp_path / "r.sarif").read_text("utf-8"))
+    validate(log)
+    assert log["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
+    assert log["version"] == "2.1.0"
+    driver = log["runs"][0]["tool"]["driver"]
+    assert driver["name"] == "xuke" and driver["version"]
+    assert driver["informationUri"] == "https://example.org/xuke"
+
+
+def test_empty_is_valid():
+    log = build_sarif([], {})
+    validate(log)
+    assert log["runs"][0]["results"] == []
+
+
+def test_rules_and_indices():
+    findings, meta = sample()
+    log = build_sarif(findings, meta)
+    run = log["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    ids = [r["id"] for r in rules]
+    assert ids == sorted(ids)
+    assert {"LIC-44-CERT", "LIC-45-NOTIFY", "FP-4"} <= set(ids)  # loaded, did not fire
+    assert {f.rule for f in findings} <= set(ids)  # fired, described from the finding
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+    overdue = rules[ids.index("LIC-42-OVERDUE")]
+    assert overdue["shortDescription"]["text"] == "超过法定期限作出决定"
+    assert overdue["help"]["text"].startswith("依据：行政许可法第四十二条")
+    assert overdue["defaultConfiguration"]["level"] == "error"
+    assert overdue["properties"]["tags"] == ["licensing_law"]
+    assert overdue["properties"]["source"] == "rules/licensing_law.rules:40"
+
+
+def test_levels():
+    f = [
+        Finding(r, s, "t", "m", [], [], "a.csv", case_id=r, row=1)
+        for r, s in (("A", "critical"), ("B", "error"), ("C", "warning"), ("D", "info"))
+    ]
+    levels = {r["ruleId"]: r["level"] for r in build_sarif(f)["runs"][0]["results"]}
+    assert levels == {"A": "error", "B": "error", "C": "warning", "D": "note"}
+    validate(build_sarif(f))
+
+
+def test_record_region_is_row_plus_header():
+    findings, meta = sample()
+    overdue = results_by_rule(build_sarif(findings, meta))["LIC-42-OVERDUE"]
+    location = overdue["locations"][0]["physicalLocation"]
+    assert location["region"] == {"startLine": 2}  # data row 1 is line 2 of a CSV
+    assert location["artifactLocation"]["uri"] == "exports/2025%E5%B9%B43%E6%9C%88%E5%8A%9E%E4%BB%B6.csv"
+    assert overdue["partialFingerprints"] == {FINGERPRINT_KEY: findings[0].fingerprint()}
+    assert overdue["properties"]["case_id"] == "SQ2025030001"
+    jsonl = Finding("R", "error", "t", "m", [], [], "in.jsonl", case_id="7", row=7)
+    region = build_sarif([jsonl])["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
+    assert region == {"startLine": 7}  # no header line in JSONL
+
+
+def test_clause_region_with_columns():
+    findings, meta = sample()
+    log = build_sarif(findings, meta)
+    assert log["runs"][0]["columnKind"] == "unicodeCodePoints"
+    result = results_by_rule(log)["DOC-17-SETS-LICENSE"]
+    region = result["locations"][0]["physicalLocation"]["region"]
+    clause = next(f for f in findings if f.rule == "DOC-17-SETS-LICENSE")
+    assert region["startLine"] == region["endLine"] == 12
+    assert region["startColumn"] == clause.span[0] + 1
+    assert region["endColumn"] == clause.span[1] + 1  # exclusive
+    assert region["snippet"]["text"] == "须经市交通运输局批准后方可经营"
+    assert result["locations"][0]["logicalLocations"] == [{"name": "第五条"}]
+    assert result["properties"]["article"] == "第五条"
+
+
+def test_clause_over_several_lines():
+    text = "第九条 申请人应当提交：\n（一）申请书；\n（二）其他相关材料。"
+    start = text.index("其他相关材料")
+    f = Finding("DOC-31-CATCHALL", "warning", "t", "m", [], [], "d.txt", line=20, text=text, span=(start, start + 6))
+    region = build_sarif([f])["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
+    assert (region["startLine"], region["startColumn"], region["endColumn"]) == (22, 4, 10)
+
+
+def test_group_finding_has_no_region():
+    findings, meta = sample()
+    result = results_by_rule(build_sarif(findings, meta))["DEPT-OVERDUE-RATE"]
+    assert "region" not in result["locations"][0]["physicalLocation"]
+    assert result["properties"]["group"] == {"department": "市场监管局"}
+
+
+def test_document_finding():
+    findings, meta = sample()
+    result = results_by_rule(build_sarif(findings, meta))["DOC-30-GUIDE"]
+    assert "region" not in result["locations"][0]["physicalLocation"]
+
+
+def test_uris(tmp_path):
+    base = tmp_path / "work"
+    assert artifact_uri(str(base / "草稿 1.docx"), base) == "%E8%8D%89%E7%A8%BF%201.docx"
+    assert artifact_uri(str(base / "a" / "b.csv"), base) == "a/b.csv"
+    outside = artifact_uri(str(tmp_path / "elsewhere.csv"), base)
+    assert outside.startswith("file:///") and outside.endswith("/elsewhere.csv")
+
+
+def test_deterministic():
+    findings, meta = sample()
+    shuffled = findings[:]
+    random.Random(5).shuffle(shuffled)
+    a = dumps_sarif(findings, meta, version="1.2.3")
+    assert a == dumps_sarif(shuffled, dict(reversed(list(meta.items()))), version="1.2.3")
+    assert "市场监管局".encode() in a

@@ -1,0 +1,129 @@
+import json
+import random
+from pathlib import Path
+
+import openpyxl
+
+from engine.findings import Finding
+from engine.reports import RuleMeta, xlsxout
+from engine.reports.xlsxout import write_xlsx
+
+DATA = Path(__file__).parent / "data" / "reports"
+
+
+def sample():
+    raw = json.loads((DATA / "sample.json").read_text("utf-8"))
+    findings = [Finding(**{**d, "span": tuple(d["span"])} if "span" in d else d) for d in raw["findings"]]
+    meta = {m["id"]: RuleMeta(**{**m, "cites": tuple(m["cites"]), "tags": tuple(m["tags"])}) for m in raw["rules_meta"]}
+    return findings, raw["summary"], meta
+
+
+def rows(ws):
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def test_sheets_and_findings(tmp_path):
+    findings, summary, meta = sample()
+    write_xlsx(tmp_path / "r.xlsx", findings, summary, meta)
+    wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    assert wb.sheetnames == ["问题清单", "按部门", "按规则", "汇总"]
+    ws = wb["问题清单"]
+    table = rows(ws)
+    assert table[0][:9] == ["规则", "级别", "标题", "说明", "依据", "文件", "办件编号", "行号", "条款"]
+    assert table[0][9] == "部门"
+    assert len(table) == len(findings) + 1
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == f"A1:K{len(findings) + 1}"
+    assert ws.column_dimensions["D"].width == 60
+    by_rule = {r[0]: r for r in table[1:]}
+    assert by_rule["LIC-42-OVERDUE"][1] == "错误"
+    assert by_rule["LIC-42-OVERDUE"][4].startswith("行政许可法第四十二条；")
+    assert by_rule["LIC-42-OVERDUE"][7] == 1
+    # a derived finding without the record in its trace still gets its case's department
+    assert by_rule["ACC-LEADER"][9] == "市场监管局"
+    assert by_rule["DEPT-OVERDUE-RATE"][9] == "市场监管局"
+    assert by_rule["DOC-17-SETS-LICENSE"][7:9] == [12, "第五条"]
+
+
+def test_severity_colour_and_text_not_formula(tmp_path):
+    findings, summary, meta = sample()
+    write_xlsx(tmp_path / "r.xlsx", findings, summary, meta)
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["问题清单"]
+    cells = {row[0].value: row for row in ws.iter_rows(min_row=2)}
+    critical = cells["ACC-LEADER"][1]
+    assert critical.fill.fgColor.rgb.endswith("9C0006")
+    assert cells["SIX-WINDOW"][1].fill.fgColor.rgb.endswith("FFEB9C")
+    fee_case = cells["LIC-58-FEE"][6]
+    assert fee_case.value == '=HYPERLINK("http://x")' and fee_case.data_type == "s"
+
+
+def test_departments_pivot(tmp_path):
+    findings, summary, meta = sample()
+    write_xlsx(tmp_path / "r.xlsx", findings, summary, meta)
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["按部门"]
+    table = rows(ws)
+    header = table[0]
+    assert header[:6] == ["部门", "办件数", "问题办件数", "问题办件率", "问题数", "最高级别"]
+    names = [r[0] for r in table[1:]]
+    assert names == ["市场监管局", "住建局", "（未注明部门）", "税务局", "合计"]  # worst first
+    market = dict(zip(header, table[1]))
+    assert (market["办件数"], market["问题办件数"], market["问题数"], market["最高级别"]) == (4, 1, 4, "严重")
+    assert market["LIC-42-OVERDUE"] == 1 and market["DEPT-OVERDUE-RATE"] == 1
+    assert ws["D2"].number_format == "0.0%"
+    total = dict(zip(header, table[-1]))
+    assert total["问题数"] == sum(r[4] for r in table[1:-1])
+    assert ws.freeze_panes == "B2"
+
+
+def test_rules_sheet_includes_quiet_and_skipped(tmp_path):
+    findings, summary, meta = sample()
+    write_xlsx(tmp_path / "r.xlsx", findings, summary, meta)
+    table = rows(openpyxl.load_workbook(tmp_path / "r.xlsx")["按规则"])
+    by_id = {r[0]: r for r in table[1:]}
+    assert by_id["LIC-45-NOTIFY"][4:7] == [0, 0, "输入没有 特别程序时间（suspended_days）列"]
+    assert by_id["LIC-44-CERT"][4] == 0
+    assert by_id["LIC-42-OVERDUE"][2:6] == ["超过法定期限作出决定", meta["LIC-42-OVERDUE"].cites[0] + "；行政许可法第七十四条第二项；行政许可法第八十二条", 1, 1]
+
+
+def test_summary_sheet(tmp_path):
+    findings, summary, meta = sample()
+    write_xlsx(tmp_path / "r.xlsx", findings, summary, meta)
+    table = {r[0]: r[1] for r in rows(openpyxl.load_workbook(tmp_path / "r.xlsx")["汇总"]) if r[0]}
+    assert (table["读取行数"], table["检查行数"], table["拒收行数"]) == (10, 9, 1)
+    assert table["核对"].startswith("一致")
+    assert table["问题数"] == len(findings)
+    assert table["as_of"] == "2025-04-01"
+    assert table["LIC-45-NOTIFY"] == "输入没有 特别程序时间（suspended_days）列"
+
+
+def test_same_input_same_bytes(tmp_path):
+    findings, summary, meta = sample()
+    shuffled = findings[:]
+    random.Random(11).shuffle(shuffled)
+    write_xlsx(tmp_path / "a.xlsx", findings, summary, meta)
+    write_xlsx(tmp_path / "b.xlsx", shuffled, summary, meta)
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+
+
+def test_empty(tmp_path):
+    write_xlsx(tmp_path / "r.xlsx", [], {}, {})
+    wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    assert wb.sheetnames == ["问题清单", "按部门", "按规则", "汇总"]
+    assert rows(wb["问题清单"]) == [[name for name, _ in xlsxout.FINDING_COLUMNS]]
+
+
+def test_control_characters_and_long_text(tmp_path):
+    f = Finding("R", "error", "t", "坏\x00字\x1b符" + "长" * 40000, [], [], "a.csv", case_id="1\x07", row=1)
+    write_xlsx(tmp_path / "r.xlsx", [f])
+    row = rows(openpyxl.load_workbook(tmp_path / "r.xlsx")["问题清单"])[1]
+    assert row[3].startswith("坏字符") and len(row[3]) == xlsxout.MAX_CELL_CHARS
+    assert row[6] == "1"
+
+
+def test_findings_split_over_sheets_past_the_row_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(xlsxout, "MAX_ROWS", 4)  # 3 findings per sheet
+    findings = [Finding("R", "error", "t", "m", [], [], "a.csv", case_id=str(i), row=i) for i in range(1, 8)]
+    write_xlsx(tmp_path / "r.xlsx", findings)
+    wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    assert wb.sheetnames[:3] == ["问题清单", "问题清单(2)", "问题清单(3)"]
+    assert [len(rows(wb[n])) - 1 for n in wb.sheetnames[:3]] == [3, 3, 1]
