@@ -91,4 +91,7 @@ class Ruleset:
             result = (None, following) if following else None
 
     def delete_session(self, sid: str) -> None:
-        dre.delete_state(self.handle, sid)
+        try:
+            dre.delete_state(self.handle, sid)
+        except dre.error:
+            pass  # 309: the session never received a fact, so it has no state to delete

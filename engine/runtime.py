@@ -74,6 +74,7 @@ class CompiledProgram:
         self.summary_strata = self._strata("summary")
         self.summaries = [self._compile_summary(s) for s in ir["summaries"]]
         self._sids = itertools.count()
+        self._fact_ids = itertools.count(1)
 
     # ---- compilation of the Python side ----
     def _compile_actions(self, rule):
@@ -107,7 +108,8 @@ class CompiledProgram:
     # ---- facts into the engine ----
     def _payload(self, fact: Fact, sid: str, ctx: Context) -> str:
         if fact.payload is None:
-            data = {"sid": sid, "id": fact.fid, "t": self.type_codes.get(fact.type, -1)}
+            # ids unique across sessions: the engine keeps a fact's identity beyond delete_state
+            data = {"sid": sid, "id": f"{sid}.{fact.fid}", "t": self.type_codes.get(fact.type, -1)}
             values = fact.values
             for name, key in self.keys.get(fact.type, {}).items():
                 v = values.get(name)
@@ -146,7 +148,7 @@ class CompiledProgram:
             matched = []
             for p in rule["patterns"]:
                 if p["kind"] == "match" and p["binding"] in bindings:
-                    f = by_id[bindings[p["binding"]]["id"]]
+                    f = by_id[_local_id(bindings[p["binding"]]["id"])]
                     env[p["binding"]] = f.values
                     matched.append(f)
             for kind, target, spec in self.actions[rule["id"]]:
@@ -164,7 +166,7 @@ class CompiledProgram:
                     add(fact)
                     pending.append(fact)
                 else:
-                    subject = by_id[bindings[target]["id"]]
+                    subject = by_id[_local_id(bindings[target]["id"])]
                     if (rule["id"], subject.fid) in reported:
                         continue
                     reported.add((rule["id"], subject.fid))
@@ -265,6 +267,10 @@ class CompiledProgram:
                 values = {by: group, **state[name][group]}
                 inputs.append(Fact(name, values, {"summary": name, "summary_by": by, "file": file}))
         return self.run_session(inputs, ctx, self.summary_strata).findings
+
+
+def _local_id(engine_id: str) -> int:
+    return int(engine_id.rsplit(".", 1)[1])
 
 
 def _hashable(v):

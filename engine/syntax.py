@@ -446,18 +446,18 @@ class _SyntaxProblem(Exception):
 
 
 def _hole_end(raw: str, i: int) -> int:
+    """Index of the `}` closing a template hole; strings inside the hole are written with
+    escaped quotes (\\"...\\") since the template itself is a string."""
     in_str = False
     while i < len(raw):
-        ch = raw[i]
-        if in_str:
-            if ch == "\\":
-                i += 1
-            elif ch == '"' or raw.startswith('\\"', i):
-                in_str = False
-        elif raw.startswith('\\"', i):
-            in_str = True
-            i += 1
-        elif ch == "}":
+        if raw.startswith('\\"', i):
+            in_str = not in_str
+            i += 2
+            continue
+        if raw[i] == "\\":
+            i += 2
+            continue
+        if raw[i] == "}" and not in_str:
             return i
         i += 1
     return -1

@@ -118,7 +118,9 @@ def test_disk_full_in_the_middle_of_a_reporter(tmp_path, monkeypatch):
     real_fdopen = os.fdopen
     monkeypatch.setattr(atomic.os, "fdopen", lambda *a, **k: _FullDisk(real_fdopen(*a, **k), 100))
     target = tmp_path / "OUT.jsonl"
-    findings = [Finding("R", "error", "标题", "说明" * 50, [], [], "a.csv", case_id=str(i), row=i) for i in range(3)]
+    findings = [
+        Finding("R", "error", "标题", "说明" * 50, [], [], "a.csv", case_id=str(i), row=i) for i in range(3)
+    ]
     with pytest.raises(XukeError) as info:
         write_jsonl(target, findings)
     assert str(info.value) == f"cannot write {target}: no space left on device"

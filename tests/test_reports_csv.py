@@ -51,7 +51,7 @@ def test_formula_cells_are_neutralised(tmp_path):
     write_csv(tmp_path / "r.csv", sample())
     rows = read(tmp_path / "r.csv")
     fee = next(r for r in rows if r["rule"] == "LIC-58-FEE")
-    assert fee["case_id"] == "'=HYPERLINK(\"http://x\")"
+    assert fee["case_id"] == '\'=HYPERLINK("http://x")'
 
 
 def test_empty(tmp_path):
@@ -60,6 +60,6 @@ def test_empty(tmp_path):
 
 
 def test_multiline_text_round_trips(tmp_path):
-    f = Finding("R", "error", "标题", "第一行\n第二行，含\"引号\"", ["依据"], [], "a.csv", case_id="1", row=1)
+    f = Finding("R", "error", "标题", '第一行\n第二行，含"引号"', ["依据"], [], "a.csv", case_id="1", row=1)
     write_csv(tmp_path / "r.csv", [f])
-    assert read(tmp_path / "r.csv")[0]["message"] == "第一行\n第二行，含\"引号\""
+    assert read(tmp_path / "r.csv")[0]["message"] == '第一行\n第二行，含"引号"'

@@ -61,8 +61,12 @@ def test_same_input_same_bytes_whatever_the_order():
 
 
 def test_trace_key_order_does_not_matter():
-    a = Finding("R", "error", "t", "m", [], [], "f.csv", case_id="1", row=1, trace={"b": 1, "a": {"y": 2, "x": 1}})
-    b = Finding("R", "error", "t", "m", [], [], "f.csv", case_id="1", row=1, trace={"a": {"x": 1, "y": 2}, "b": 1})
+    a = Finding(
+        "R", "error", "t", "m", [], [], "f.csv", case_id="1", row=1, trace={"b": 1, "a": {"y": 2, "x": 1}}
+    )
+    b = Finding(
+        "R", "error", "t", "m", [], [], "f.csv", case_id="1", row=1, trace={"a": {"x": 1, "y": 2}, "b": 1}
+    )
     assert dumps_jsonl([a]) == dumps_jsonl([b])
 
 

@@ -17,7 +17,10 @@ SCHEMA = json.loads((DATA / "sarif-schema-2.1.0.json").read_text("utf-8"))
 def sample():
     raw = json.loads((DATA / "sample.json").read_text("utf-8"))
     findings = [Finding(**{**d, "span": tuple(d["span"])} if "span" in d else d) for d in raw["findings"]]
-    meta = {m["id"]: RuleMeta(**{**m, "cites": tuple(m["cites"]), "tags": tuple(m["tags"])}) for m in raw["rules_meta"]}
+    meta = {
+        m["id"]: RuleMeta(**{**m, "cites": tuple(m["cites"]), "tags": tuple(m["tags"])})
+        for m in raw["rules_meta"]
+    }
     return findings, meta
 
 
@@ -32,7 +35,9 @@ def results_by_rule(log):
 
 def test_valid_against_the_official_schema(tmp_path):
     findings, meta = sample()
-    write_sarif(tmp_path / "r.sarif", findings, meta, base_dir=".", information_uri="https://example.org/xuke")
+    write_sarif(
+        tmp_path / "r.sarif", findings, meta, base_dir=".", information_uri="https://example.org/xuke"
+    )
     log = json.loads((tmp_path / "r.sarif").read_text("utf-8"))
     validate(log)
     assert log["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
@@ -108,7 +113,9 @@ def test_clause_region_with_columns():
 def test_clause_over_several_lines():
     text = "第九条 申请人应当提交：\n（一）申请书；\n（二）其他相关材料。"
     start = text.index("其他相关材料")
-    f = Finding("DOC-31-CATCHALL", "warning", "t", "m", [], [], "d.txt", line=20, text=text, span=(start, start + 6))
+    f = Finding(
+        "DOC-31-CATCHALL", "warning", "t", "m", [], [], "d.txt", line=20, text=text, span=(start, start + 6)
+    )
     region = build_sarif([f])["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
     assert (region["startLine"], region["startColumn"], region["endColumn"]) == (22, 4, 10)
 

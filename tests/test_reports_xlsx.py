@@ -14,7 +14,10 @@ DATA = Path(__file__).parent / "data" / "reports"
 def sample():
     raw = json.loads((DATA / "sample.json").read_text("utf-8"))
     findings = [Finding(**{**d, "span": tuple(d["span"])} if "span" in d else d) for d in raw["findings"]]
-    meta = {m["id"]: RuleMeta(**{**m, "cites": tuple(m["cites"]), "tags": tuple(m["tags"])}) for m in raw["rules_meta"]}
+    meta = {
+        m["id"]: RuleMeta(**{**m, "cites": tuple(m["cites"]), "tags": tuple(m["tags"])})
+        for m in raw["rules_meta"]
+    }
     return findings, raw["summary"], meta
 
 
@@ -82,7 +85,12 @@ def test_rules_sheet_includes_quiet_and_skipped(tmp_path):
     by_id = {r[0]: r for r in table[1:]}
     assert by_id["LIC-45-NOTIFY"][4:7] == [0, 0, "输入没有 特别程序时间（suspended_days）列"]
     assert by_id["LIC-44-CERT"][4] == 0
-    assert by_id["LIC-42-OVERDUE"][2:6] == ["超过法定期限作出决定", meta["LIC-42-OVERDUE"].cites[0] + "；行政许可法第七十四条第二项；行政许可法第八十二条", 1, 1]
+    assert by_id["LIC-42-OVERDUE"][2:6] == [
+        "超过法定期限作出决定",
+        meta["LIC-42-OVERDUE"].cites[0] + "；行政许可法第七十四条第二项；行政许可法第八十二条",
+        1,
+        1,
+    ]
 
 
 def test_summary_sheet(tmp_path):

@@ -137,12 +137,12 @@ class Aggregate:
     def __init__(self, top: int = 20):
         self.top = top
         self.total = 0
-        self.flagged_cases = 0
+        self._flagged = 0
         self.by_severity: Counter = Counter()
         self.by_rule: Counter = Counter()
         self.cases_by_rule: Counter = Counter()
         self.rule_first: dict[str, Finding] = {}  # describes a rule the packs don't
-        self.departments: dict[str, DeptStats] = {}
+        self._departments: dict[str, DeptStats] = {}
         self._worst_cases: list[CaseStats] = []  # kept sorted, at most `top`
         self._open_key: tuple | None = None
         self._open: list[Finding] = []
@@ -177,13 +177,13 @@ class Aggregate:
         other._close_case()
         self._close_case()
         self.total += other.total
-        self.flagged_cases += other.flagged_cases
+        self._flagged += other._flagged
         self.by_severity.update(other.by_severity)
         self.by_rule.update(other.by_rule)
         self.cases_by_rule.update(other.cases_by_rule)
         for rule, f in other.rule_first.items():
             self.rule_first.setdefault(rule, f)
-        for name, theirs in other.departments.items():
+        for name, theirs in other._departments.items():
             mine = self._dept(name)
             mine.findings += theirs.findings
             mine.flagged_cases += theirs.flagged_cases
@@ -193,6 +193,12 @@ class Aggregate:
         for case in other._worst_cases:
             self._offer(case)
 
+    @property
+    def flagged_cases(self) -> int:
+        """Cases with at least one finding."""
+        self._close_case()
+        return self._flagged
+
     def worst_cases(self) -> list[CaseStats]:
         self._close_case()
         return list(self._worst_cases)
@@ -200,7 +206,7 @@ class Aggregate:
     def department_stats(self, summary: Mapping[str, Any] | None = None) -> list[DeptStats]:
         """Worst first; departments the runtime saw without any finding come last."""
         self._close_case()
-        out = {name: _copy_dept(d) for name, d in self.departments.items()}
+        out = {name: _copy_dept(d) for name, d in self._departments.items()}
         runtime = (summary or {}).get("departments") or {}
         if isinstance(runtime, Mapping):
             for name, counts in runtime.items():
@@ -240,9 +246,9 @@ class Aggregate:
         return sorted(out, key=RuleStats.order_key)
 
     def _dept(self, name: str) -> DeptStats:
-        dept = self.departments.get(name)
+        dept = self._departments.get(name)
         if dept is None:
-            dept = self.departments[name] = DeptStats(name)
+            dept = self._departments[name] = DeptStats(name)
         return dept
 
     def _count_in(self, name: str, f: Finding) -> None:
@@ -257,9 +263,11 @@ class Aggregate:
         findings, self._open, self._open_key = self._open, [], None
         first = findings[0]
         worst = min((f.severity for f in findings), key=severity_rank)
-        rules = sorted({f.rule: f.severity for f in findings}.items(), key=lambda r: (severity_rank(r[1]), r[0]))
+        rules = sorted(
+            {f.rule: f.severity for f in findings}.items(), key=lambda r: (severity_rank(r[1]), r[0])
+        )
         department = next((d for d in map(department_of, findings) if d), None)
-        self.flagged_cases += 1
+        self._flagged += 1
         # one department per case, even when only some of its findings carry the record
         self._dept(department or NO_DEPARTMENT).flagged_cases += 1
         for f in findings:

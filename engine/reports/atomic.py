@@ -95,9 +95,11 @@ class AtomicFile:
                 os.fchmod(fd, _new_file_mode(target))
             # newline="" : no newline translation, so the bytes are the same on every platform
             self.stream = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="")
-        except BaseException:
+        except BaseException as exc:
             os.close(fd)
             self._remove_tmp()
+            if isinstance(exc, OSError):
+                raise write_error(path, exc) from None
             raise
 
     @property

@@ -33,7 +33,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def comment_text(f: Finding) -> str:
-    """"[RULE] title — message（依据：citations）"."""
+    """The comment: [RULE] title — message（依据：citations）."""
     text = f"[{f.rule}] {f.title}"
     if f.message and f.message != f.title:
         text += f" — {f.message}"

@@ -23,7 +23,14 @@ from .aggregate import sort_findings
 from .atomic import AtomicFile, atomic_write, write_error
 
 # audit summaries open with the reconciliation, whatever order the runtime built them in
-SUMMARY_ORDER = ("rows_read", "rows_evaluated", "rows_rejected", "findings_by_rule", "skipped_rules", "departments")
+SUMMARY_ORDER = (
+    "rows_read",
+    "rows_evaluated",
+    "rows_rejected",
+    "findings_by_rule",
+    "skipped_rules",
+    "departments",
+)
 
 _INT64 = (-(2**63), 2**64 - 1)
 

@@ -2,7 +2,7 @@
 
 Everything that comes from input data or rule files is put into `rich.text.Text`
 objects, never into markup strings, so brackets in a clause or a case id print as they
-are. When the console cannot style (piped, `NO_COLOR`, a StringIO) the offending words
+are. When the console cannot style at all (piped, a StringIO, TERM=dumb) the offending words
 are marked with ⟦ ⟧ instead, so the highlight survives in plain text and in logs.
 """
 
@@ -57,7 +57,11 @@ def _table(*columns: tuple[str, dict]) -> Table:
 
 
 def _severity_counts(by_severity: Mapping[str, int]) -> str:
-    parts = [f"{severity_label(s)} {_n(by_severity[s])}" for s in sorted(by_severity, key=severity_rank) if by_severity[s]]
+    parts = [
+        f"{severity_label(s)} {_n(by_severity[s])}"
+        for s in sorted(by_severity, key=severity_rank)
+        if by_severity[s]
+    ]
     return "，".join(parts)
 
 
@@ -115,7 +119,9 @@ def _rules_table(console: Console, agg: Aggregate, rules_meta, summary) -> None:
         ("依据", {"overflow": "fold"}),
     )
     for r in agg.rule_stats(rules_meta, summary):
-        table.add_row(Text(r.id), _severity(r.severity), Text(r.title), _n(r.findings), Text(join_cites(r.cites)))
+        table.add_row(
+            Text(r.id), _severity(r.severity), Text(r.title), _n(r.findings), Text(join_cites(r.cites))
+        )
     console.print(table)
 
 
@@ -232,7 +238,9 @@ def lint_report(
     for f in findings:
         by_severity[f.severity] = by_severity.get(f.severity, 0) + 1
     console.print(
-        Text(f"xuke 文件审查：{len(files)} 个文件，{_n(len(findings))} 个问题（{_severity_counts(by_severity)}）")
+        Text(
+            f"xuke 文件审查：{len(files)} 个文件，{_n(len(findings))} 个问题（{_severity_counts(by_severity)}）"
+        )
     )
     for file, in_file in groupby(findings, key=lambda f: f.file or ""):
         in_file = list(in_file)
@@ -248,7 +256,8 @@ def lint_report(
 
 def _clause(console: Console, findings: list[Finding], rules_meta) -> None:
     first = findings[0]
-    head = Text(_where(first), style="dim")
+    head = Text()
+    head.append(_where(first), style="dim")  # styles the label only, not the clause after it
     if first.text:
         spans = [f.span for f in findings if f.span is not None]
         head.append("  ")
@@ -263,4 +272,6 @@ def _clause(console: Console, findings: list[Finding], rules_meta) -> None:
         console.print(Padding(line, (0, 0, 0, 6), expand=False))
         cites = f.cites or list(getattr(rules_meta.get(f.rule), "cites", ()) or ())
         if cites:
-            console.print(Padding(Text("依据：" + join_cites(cites), style="dim"), (0, 0, 0, 8), expand=False))
+            console.print(
+                Padding(Text("依据：" + join_cites(cites), style="dim"), (0, 0, 0, 8), expand=False)
+            )

@@ -85,7 +85,9 @@ def _clean(value: Any) -> Any:
 
 def _cell(ws, value: Any, *, font=None, fill=None, alignment=None, number_format=None):
     value = _clean(value)
-    if not (font or fill or alignment or number_format) and not (isinstance(value, str) and value.startswith("=")):
+    if not (font or fill or alignment or number_format) and not (
+        isinstance(value, str) and value.startswith("=")
+    ):
         return value
     cell = WriteOnlyCell(ws, value)
     if isinstance(value, str):
@@ -147,7 +149,14 @@ def _findings_sheets(wb: Workbook, findings: list[Finding]) -> None:
 def _departments_sheet(wb: Workbook, agg: Aggregate, rule_order: list[str], summary) -> None:
     depts = agg.department_stats(summary)
     fired = [r for r in rule_order if any(d.by_rule.get(r) for d in depts)]
-    columns = [("部门", 24), ("办件数", 10), ("问题办件数", 12), ("问题办件率", 12), ("问题数", 10), ("最高级别", 10)]
+    columns = [
+        ("部门", 24),
+        ("办件数", 10),
+        ("问题办件数", 12),
+        ("问题办件率", 12),
+        ("问题数", 10),
+        ("最高级别", 10),
+    ]
     columns += [(rule, max(10, len(rule) + 2)) for rule in fired]
     ws = _new_sheet(wb, SHEET_DEPARTMENTS, columns, freeze="B2")
     for d in depts:
@@ -180,7 +189,15 @@ def _departments_sheet(wb: Workbook, agg: Aggregate, rule_order: list[str], summ
 
 
 def _rules_sheet(wb: Workbook, rules) -> None:
-    columns = [("规则", 24), ("级别", 8), ("标题", 30), ("依据", 40), ("问题数", 10), ("涉及办件数", 12), ("未运行原因", 40)]
+    columns = [
+        ("规则", 24),
+        ("级别", 8),
+        ("标题", 30),
+        ("依据", 40),
+        ("问题数", 10),
+        ("涉及办件数", 12),
+        ("未运行原因", 40),
+    ]
     ws = _new_sheet(wb, SHEET_RULES, columns)
     for r in rules:
         ws.append(
@@ -197,7 +214,14 @@ def _rules_sheet(wb: Workbook, rules) -> None:
     _filter(ws, len(columns), len(rules) + 1)
 
 
-_SUMMARY_SHOWN = {"rows_read", "rows_evaluated", "rows_rejected", "findings_by_rule", "skipped_rules", "departments"}
+_SUMMARY_SHOWN = {
+    "rows_read",
+    "rows_evaluated",
+    "rows_rejected",
+    "findings_by_rule",
+    "skipped_rules",
+    "departments",
+}
 
 
 def _summary_value(value: Any) -> Any:
@@ -216,7 +240,14 @@ def _summary_sheet(wb: Workbook, agg: Aggregate, summary: Mapping[str, Any]) -> 
         ws.append(["读取行数", read])
         ws.append(["检查行数", evaluated])
         ws.append(["拒收行数", rejected])
-        ws.append(["核对", "一致（读取 = 检查 + 拒收）" if balanced else f"不一致：读取 {read} ≠ 检查 {evaluated} + 拒收 {rejected}"])
+        ws.append(
+            [
+                "核对",
+                "一致（读取 = 检查 + 拒收）"
+                if balanced
+                else f"不一致：读取 {read} ≠ 检查 {evaluated} + 拒收 {rejected}",
+            ]
+        )
     ws.append(["问题数", agg.total])
     ws.append(["涉及办件数", agg.flagged_cases])
     for severity in ("critical", "error", "warning", "info"):
@@ -225,7 +256,12 @@ def _summary_sheet(wb: Workbook, agg: Aggregate, summary: Mapping[str, Any]) -> 
         ws.append([_cell(ws, str(key)), _cell(ws, _summary_value(summary[key]))])
     skipped = skipped_rules(summary)
     ws.append([])
-    ws.append([_cell(ws, "未运行的规则", font=_HEADER_FONT, fill=_HEADER_FILL), _cell(ws, "原因", font=_HEADER_FONT, fill=_HEADER_FILL)])
+    ws.append(
+        [
+            _cell(ws, "未运行的规则", font=_HEADER_FONT, fill=_HEADER_FILL),
+            _cell(ws, "原因", font=_HEADER_FONT, fill=_HEADER_FILL),
+        ]
+    )
     if not skipped:
         ws.append(["（无）"])
     for rule, reason in skipped.items():

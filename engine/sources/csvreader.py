@@ -58,7 +58,7 @@ def detect_encoding(sample: bytes, name: str) -> str:
     valid = sum(1 for line in foreign if _is_utf8(line))
     if valid * 2 >= len(foreign):
         return "utf-8"  # most non-ASCII lines are UTF-8; the rest become rejects
-    guess = from_bytes(b"\n".join(foreign)).best()
+    guess = from_bytes(b"\n".join(foreign)[:SAMPLE // 2]).best()
     if guess is None:
         return "gb18030"  # the only other encoding Chinese government exports use
     return _codec_name(guess.encoding)
@@ -129,18 +129,21 @@ class CsvFile:
                 try:
                     for cells in reader:
                         n = len(buf)
-                        if first > skip:
-                            if n == 1 and not problems:
-                                yield first, cells, None
-                            else:
-                                yield from self._settle(first, cells, buf, problems, None)
-                        problems.clear() if first <= skip else None
+                        if first <= skip:  # the header and anything before it
+                            problems.clear()
+                        elif n == 1 and not problems:
+                            yield first, cells, None
+                        else:
+                            yield from self._settle(first, cells, buf, problems, None)
                         first += n
                         buf.clear()
                     return
                 except csv.Error as e:
+                    # The reader drops the rest of the failing line and resumes on the next.
                     n = len(buf)
-                    if first > skip:
+                    if first <= skip:
+                        problems.clear()
+                    else:
                         yield from self._settle(first, None, buf, problems, str(e))
                     first += n
                     buf.clear()

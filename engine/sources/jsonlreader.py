@@ -1,0 +1,79 @@
+"""JSON Lines exports: one JSON object per line, UTF-8.
+
+Values may already be typed (numbers, booleans, null); the field normalisers accept them.
+A line that is not a JSON object is a reject, not an error: one bad line must not stop
+an audit of millions.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import orjson
+
+from ..errors import InputError
+from .csvreader import MAX_LINE
+
+HEADER_SAMPLE = 1000  # non-blank lines read up front to learn which keys the file uses
+
+
+class JsonlFile:
+    def __init__(self, path: str, encoding: str | None = None, name: str | None = None):
+        self.path = path
+        self.name = name or os.fspath(path)
+        # orjson reads UTF-8 bytes directly; another encoding must be decoded first.
+        self.encoding = None if encoding is None or encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+        keys: dict[str, None] = {}  # ordered union of the keys seen
+        seen = objects = 0
+        for _, obj, _problem in self.records():
+            seen += 1
+            if isinstance(obj, dict):
+                objects += 1
+                keys.update(dict.fromkeys(obj))
+            if seen >= HEADER_SAMPLE:
+                break
+        if not seen:
+            raise InputError(f"{self.name}: empty file")
+        if not objects:
+            raise InputError(f"{self.name}: no JSON object in the first {seen} line(s); expected JSON Lines")
+        self.header = list(keys)
+
+    def records(self) -> Iterator[tuple[int, dict | str, str | None]]:
+        """(line, object, None), or (line, the line's text, reason), for every non-blank line."""
+        with open(self.path, "rb") as f:
+            readline = f.readline
+            lineno = 0
+            while True:
+                data = readline(MAX_LINE + 1)
+                if not data:
+                    return
+                lineno += 1
+                if lineno == 1 and data.startswith(b"\xef\xbb\xbf"):
+                    data = data[3:]
+                if len(data) > MAX_LINE:
+                    while data and not data.endswith(b"\n"):
+                        data = readline(MAX_LINE)
+                    yield lineno, "", f"line {lineno} is longer than {MAX_LINE} bytes"
+                    continue
+                if not data.strip():
+                    continue
+                try:
+                    obj = orjson.loads(data if self.encoding is None else data.decode(self.encoding))
+                except (orjson.JSONDecodeError, UnicodeDecodeError) as e:
+                    yield lineno, self._text(data), f"bad JSON: {str(e).splitlines()[0]}"
+                    continue
+                if isinstance(obj, dict):
+                    yield lineno, obj, None
+                else:
+                    yield lineno, self._text(data), f"not a JSON object but {type(obj).__name__}"
+
+    def _text(self, data: bytes) -> str:
+        return data.decode(self.encoding or "utf-8", "replace").rstrip("\r\n")
+
+    @staticmethod
+    def raw_text(data: object) -> str:
+        """A JSON value as text, for unknown keys and reject lines."""
+        if isinstance(data, str):
+            return data
+        return orjson.dumps(data).decode()

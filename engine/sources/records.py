@@ -1,0 +1,437 @@
+"""Approval records from CSV, JSONL and XLSX exports, as canonical typed rows.
+
+Every input row ends up as exactly one `Row` (normalised cleanly) or one `Reject` (with a
+one-line reason and the raw cells), numbered 1, 2, 3... in file order, so that an audit
+can reconcile rows read = evaluated + rejected. Blank lines are not rows. Whatever a
+line holds, iteration does not raise: only problems with the file as a whole (missing,
+empty, no header, a required column absent) raise `InputError`, and they do so when the
+source is opened.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from hashlib import blake2b
+from itertools import islice
+
+from ..errors import InputError, XukeError
+from ..schema import RECORD_FIELDS, FieldSpec, record_aliases
+from ..values import _text_of, converter, normalise_text
+from .csvreader import CsvFile
+from .jsonlreader import JsonlFile
+from .xlsxreader import XlsxFile
+
+_FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx", ".xlsm": "xlsx"}
+_SPECS = {spec.name: spec for spec in RECORD_FIELDS}
+CACHE_SIZE = 4096  # distinct raw values remembered per column (dates, departments, 是/否 ...)
+
+
+@dataclass(slots=True)
+class Row:
+    """A row that normalised cleanly."""
+
+    row: int  # 1-based data row within its file (header and blank lines not counted; across sheets)
+    values: dict[str, object]  # canonical field -> typed value; empty cells omitted
+    extra: dict[str, str] = field(default_factory=dict)  # columns with no canonical name, as text
+    sheet: str | None = None
+    line: int | None = None  # where it starts: physical line (CSV, JSONL) or sheet row (XLSX)
+
+
+@dataclass(slots=True)
+class Reject:
+    """A row that could not be used, and why (one line)."""
+
+    row: int
+    reason: str  # e.g. "received_at: bad date '2025-02-30'"
+    raw: dict[str, str]  # header -> cell text; cells beyond the header as _col<N>
+    sheet: str | None = None
+    line: int | None = None
+
+
+def header_key(text: object) -> str:
+    """Headers match ignoring surrounding and repeated whitespace, full/half width and ASCII case."""
+    s = unicodedata.normalize("NFKC", text if isinstance(text, str) else _text_of(text)).replace("\ufeff", "")
+    return " ".join(s.split()).lower()
+
+
+def alias_index(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """header_key(header) -> canonical field, from the schema plus configured aliases."""
+    index = {header_key(alias): name for alias, name in record_aliases().items()}
+    for alias, name in (extra or {}).items():
+        if name not in _SPECS:
+            raise XukeError(f"aliases: {alias!r} maps to unknown field {name!r}")
+        index[header_key(alias)] = name  # configuration wins over the built-in names
+    return index
+
+
+# ---- per-column conversion ----------------------------------------------------------
+
+_MISS = object()
+
+
+class _Bad:
+    """A conversion failure, cached like a value so that a repeated bad cell costs a lookup."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+class _Codec:
+    """One canonical field's converter with a cache of raw text -> result.
+
+    Exports repeat the same dates, departments and 是/否 endlessly; a dict hit is far
+    cheaper than parsing. Only str keys are cached: typed XLSX/JSON values such as 1,
+    1.0 and True compare equal but must not share a result.
+    """
+
+    __slots__ = ("name", "convert", "cache", "limit")
+
+    def __init__(self, spec: FieldSpec):
+        self.name = spec.name
+        self.convert = converter(spec)
+        self.cache: dict[str, object] = {}
+        self.limit = 0 if spec.name == "case_id" else CACHE_SIZE  # ids are unique: never hit
+
+    def __call__(self, raw: object) -> object:
+        try:
+            value = self.convert(raw)
+        except ValueError as e:
+            value = _Bad(f"{self.name}: {e}")
+        if raw.__class__ is str and len(self.cache) < self.limit:
+            self.cache[raw] = value
+        return value
+
+
+class _Layout:
+    """How one header's columns map onto the canonical record."""
+
+    def __init__(self, header: list[object], index: dict[str, str], required: tuple[str, ...], where: str):
+        self.headers: list[str] = []
+        self.mapping: dict[str, str] = {}
+        self.columns: list[tuple[int, object, _Codec]] = []  # (position, cache.get, codec)
+        self.extras: list[tuple[int, str]] = []
+        owner: dict[str, str] = {}
+        names: set[str] = set()
+        for i, cell in enumerate(header):
+            text = normalise_text(cell) if cell is not None else ""
+            name = text or f"column {i + 1}"
+            if name in names:  # unknown duplicates stay apart in `extra`
+                name = next(f"{name} ({k})" for k in range(2, len(header) + 2) if f"{name} ({k})" not in names)
+            names.add(name)
+            self.headers.append(name)
+            canonical = index.get(header_key(text)) if text else None
+            if canonical is None:
+                self.extras.append((i, name))
+                continue
+            if canonical in owner:
+                raise InputError(f"{where}: columns {owner[canonical]!r} and {name!r} both map to {canonical}")
+            owner[canonical] = name
+            self.mapping[name] = canonical
+            codec = _Codec(_SPECS[canonical])
+            self.columns.append((i, codec.cache.get, codec))
+        self.fields = set(owner)
+        self.ncols = len(header)
+        missing = [f for f in required if f not in owner]
+        if missing:
+            wanted = "; ".join(f"{f} ({' / '.join(_SPECS[f].aliases)})" for f in missing)
+            found = ", ".join(self.headers) or "none"
+            raise InputError(f"{where}: no column for required {wanted}; headers found: {found}")
+
+    def build(self, cells) -> tuple[dict[str, object], list[str] | None]:
+        """Typed values of one row (cells aligned with the header) and any errors."""
+        values: dict[str, object] = {}
+        errors = None
+        for i, get, codec in self.columns:
+            raw = cells[i]
+            value = get(raw, _MISS) if raw.__class__ is str else _MISS
+            if value is _MISS:
+                value = codec(raw)
+            if value is None:
+                continue
+            if value.__class__ is _Bad:
+                if errors is None:
+                    errors = []
+                errors.append(value.reason)
+                continue
+            values[codec.name] = value
+        return values, errors
+
+    def extra(self, cells) -> dict[str, str]:
+        out = {}
+        for i, name in self.extras:
+            cell = cells[i]
+            if cell is not None and cell != "":
+                out[name] = cell if cell.__class__ is str else _text_of(cell)
+        return out
+
+    def raw(self, cells) -> dict[str, str]:
+        out = {}
+        for i, cell in enumerate(cells):
+            key = self.headers[i] if i < len(self.headers) else f"_col{i + 1}"
+            out[key] = "" if cell is None else cell if cell.__class__ is str else _text_of(cell)
+        return out
+
+
+def _blank(cells) -> bool:
+    return all(c is None or (c.__class__ is str and not c.strip()) for c in cells)
+
+
+# ---- duplicate case ids -------------------------------------------------------------
+
+_ROW_TYPE = "I" if array("I").itemsize == 4 else "L"
+
+
+class _SeenIds:
+    """The case ids seen so far, and the row each was first seen on, in flat arrays.
+
+    Open addressing with linear probing over an 8-byte blake2b digest per id plus a
+    4-byte row number: 12 bytes a slot at a load of 3/8 to 3/4, so 16-32 bytes per
+    distinct id (10^8 ids: 1.6 GB) where a set of str would take over 100. Two different
+    ids share a digest with probability about n^2 / 2^65 (3e-4 at 10^8 rows); the digest
+    is stable across runs, so a collision at least reports the same way every time.
+    """
+
+    __slots__ = ("_keys", "_rows", "_mask", "_count")
+
+    def __init__(self, bits: int = 16):
+        self._keys = array("Q", bytes(8 << bits))
+        self._rows = array(_ROW_TYPE, bytes(4 << bits))
+        self._mask = (1 << bits) - 1
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def add(self, key: str, row: int) -> int:
+        """0 if `key` is new (it is now recorded at `row`); else the row it was first seen
+        on, or -1 when that row number was too large to store."""
+        h = int.from_bytes(blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little") or 1
+        keys, mask = self._keys, self._mask
+        i = h & mask
+        while True:
+            k = keys[i]
+            if k == 0:
+                break
+            if k == h:
+                return self._rows[i] or -1
+            i = (i + 1) & mask
+        keys[i] = h
+        self._rows[i] = row if row <= 0xFFFFFFFF else 0
+        self._count += 1
+        if self._count * 4 > (mask + 1) * 3:
+            self._grow()
+        return 0
+
+    def _grow(self) -> None:
+        old_keys, old_rows = self._keys, self._rows
+        size = 2 * len(old_keys)
+        keys, rows, mask = array("Q", bytes(8 * size)), array(_ROW_TYPE, bytes(4 * size)), size - 1
+        for h, row in zip(old_keys, old_rows):
+            if h:
+                i = h & mask
+                while keys[i]:
+                    i = (i + 1) & mask
+                keys[i], rows[i] = h, row
+        self._keys, self._rows, self._mask = keys, rows, mask
+
+
+# ---- the source ---------------------------------------------------------------------
+
+
+class RecordSource:
+    """Typed rows of one input file, streamed in bounded memory.
+
+    `headers`, `mapping` (header -> canonical field), `unknown_headers` and
+    `present_fields` describe the columns; for a workbook they cover every sheet read,
+    and `present_fields` holds the fields every sheet has a column for (a field missing
+    from one sheet would read as null there, and rules on nulls would misfire).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        encoding: str | None = None,
+        sheet: str | None = None,
+        aliases: dict[str, str] | None = None,
+        required: tuple[str, ...] | list[str] = ("case_id", "received_at"),
+    ):
+        self.path = os.fspath(path)
+        self.name = self.path
+        self.required = tuple(required)
+        for f in self.required:
+            if f not in _SPECS:
+                raise XukeError(f"required field {f!r} is not a record field")
+        index = alias_index(aliases)
+        if not os.path.exists(self.path):
+            raise InputError(f"{self.name}: no such file")
+        if os.path.isdir(self.path):
+            raise InputError(f"{self.name}: is a directory, not a file")
+        ext = os.path.splitext(self.path)[1].lower()
+        self.format = _FORMATS.get(ext)
+        if self.format is None:
+            hint = " (save it as .xlsx or CSV)" if ext == ".xls" else ""
+            raise InputError(
+                f"{self.name}: unsupported file type {ext or '(none)'!r}{hint}; expected .csv, .tsv, .jsonl or .xlsx"
+            )
+        if sheet is not None and self.format != "xlsx":
+            raise InputError(f"{self.name}: a sheet can only be chosen in an .xlsx workbook")
+        try:
+            if self.format == "csv":
+                self._file = CsvFile(self.path, encoding, self.name)
+                self._layouts = {None: _Layout(self._file.header, index, self.required, self.name)}
+            elif self.format == "jsonl":
+                self._file = JsonlFile(self.path, encoding, self.name)
+                self._layouts = {None: _Layout(self._file.header, index, self.required, self.name)}
+            else:
+                self._file = XlsxFile(self.path, sheet, self.name)
+                self._layouts = {
+                    title: _Layout(header, index, self.required, f"{self.name} [sheet {title}]")
+                    for title, (_, header) in self._file.headers.items()
+                }
+        except OSError as e:
+            raise InputError(f"{self.name}: cannot read: {e.strerror or e}") from None
+        self._index = index
+        layouts = list(self._layouts.values())
+        self.headers = list(dict.fromkeys(h for lay in layouts for h in lay.headers))
+        self.mapping = {h: c for lay in layouts for h, c in lay.mapping.items()}
+        self.unknown_headers = [h for h in self.headers if h not in self.mapping]
+        self.present_fields = set.intersection(*(lay.fields for lay in layouts))
+
+    @property
+    def encoding(self) -> str | None:
+        """The text encoding used (CSV), for reports."""
+        return getattr(self._file, "encoding", None)
+
+    def chunks(self, size: int) -> Iterator[list[Row | Reject]]:
+        if size < 1:
+            raise ValueError("chunk size must be at least 1")
+        it = iter(self)
+        while chunk := list(islice(it, size)):
+            yield chunk
+
+    def __iter__(self) -> Iterator[Row | Reject]:
+        if self.format == "csv":
+            return self._iter_csv()
+        if self.format == "jsonl":
+            return self._iter_jsonl()
+        return self._iter_xlsx()
+
+    def _finish(self, n, layout, cells, values, extra, errors, seen, sheet, line):
+        """Required values and duplicate ids, then the Row or the Reject."""
+        for f in self.required:
+            if f not in values:
+                errors = (errors or []) + [f"{f}: required value is empty"]
+        case_id = values.get("case_id")
+        if case_id is not None:
+            first = seen.add(case_id, n)
+            if first:
+                at = f"row {first}" if first > 0 else "an earlier row"
+                errors = (errors or []) + [f"duplicate case_id {case_id!r} (first at {at})"]
+        if errors:
+            return Reject(n, "; ".join(errors), layout.raw(cells), sheet, line)
+        return Row(n, values, extra, sheet, line)
+
+    def _iter_csv(self) -> Iterator[Row | Reject]:
+        layout = self._layouts[None]
+        build, finish, ncols = layout.build, self._finish, layout.ncols
+        seen = _SeenIds()
+        n = 0
+        for line, cells, problem in self._file.records():
+            if problem is None:
+                if len(cells) == ncols:
+                    values, errors = build(cells)
+                    if "case_id" not in values and _blank(cells):
+                        continue
+                    n += 1
+                    extra = layout.extra(cells) if layout.extras else {}
+                    yield finish(n, layout, cells, values, extra, errors, seen, None, line)
+                    continue
+                if not cells or _blank(cells):
+                    continue
+                problem = f"{len(cells)} cells where the header has {ncols}"
+            n += 1
+            yield Reject(n, problem, layout.raw(cells), None, line)
+
+    def _iter_xlsx(self) -> Iterator[Row | Reject]:
+        seen = _SeenIds()
+        n = 0
+        for sheet, line, cells in self._file.rows():
+            layout = self._layouts[sheet]
+            ncols = layout.ncols
+            if len(cells) > ncols and not _blank(cells[ncols:]):
+                if _blank(cells[:ncols]) and False:
+                    continue
+                n += 1
+                yield Reject(n, f"cells beyond the header's {ncols} columns", layout.raw(cells), sheet, line)
+                continue
+            if len(cells) < ncols:
+                cells = cells + (None,) * (ncols - len(cells))
+            values, errors = layout.build(cells)
+            if "case_id" not in values and _blank(cells):
+                continue
+            n += 1
+            extra = layout.extra(cells) if layout.extras else {}
+            yield self._finish(n, layout, cells[:ncols], values, extra, errors, seen, sheet, line)
+
+    def _iter_jsonl(self) -> Iterator[Row | Reject]:
+        layout = self._layouts[None]
+        index, text = self._index, JsonlFile.raw_text
+        codecs: dict[str, _Codec] = {c.name: c for _, _, c in layout.columns}
+        targets: dict[str, tuple[str, _Codec | None]] = {}  # key -> (canonical or extra name, codec)
+        seen = _SeenIds()
+        n = 0
+        for line, obj, problem in self._file.records():
+            n += 1
+            if problem is not None:
+                yield Reject(n, problem, {"_line": obj}, None, line)
+                continue
+            values: dict[str, object] = {}
+            extra: dict[str, str] = {}
+            errors: list[str] | None = None
+            owner: dict[str, str] = {}
+            for key, raw in obj.items():
+                target = targets.get(key)
+                if target is None:
+                    canonical = index.get(header_key(key))
+                    codec = None
+                    if canonical is not None:
+                        codec = codecs.get(canonical) or codecs.setdefault(canonical, _Codec(_SPECS[canonical]))
+                    target = targets[key] = (canonical or key, codec)
+                name, codec = target
+                if codec is None:
+                    if raw is not None and raw != "":
+                        extra[name] = text(raw)
+                    continue
+                if name in owner:
+                    errors = (errors or []) + [f"keys {owner[name]!r} and {key!r} both give {name}"]
+                    continue
+                owner[name] = key
+                value = codec.cache.get(raw, _MISS) if raw.__class__ is str else codec(raw)
+                if value is _MISS:
+                    value = codec(raw)
+                if value is None:
+                    continue
+                if value.__class__ is _Bad:
+                    errors = (errors or []) + [value.reason]
+                    continue
+                values[name] = value
+            raw_cells = {k: "" if v is None else text(v) for k, v in obj.items()}
+            yield self._finish(n, _RawLayout(raw_cells), None, values, extra, errors, seen, None, line)
+
+
+class _RawLayout:
+    """Stands in for a header layout where the raw text is already a mapping (JSONL)."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: dict[str, str]):
+        self._raw = raw
+
+    def raw(self, _cells) -> dict[str, str]:
+        return self._raw
