@@ -38,6 +38,27 @@ def _parser() -> argparse.ArgumentParser:
     f.add_argument("--check", action="store_true", help="only report files that would change (exit 1)")
     f.add_argument("--keywords", choices=("zh", "en"), help="keyword surface (default: keep each file's own)")
 
+    t = sub.add_parser("test", help="run every rule's examples",
+                       epilog="examples:\n  xuke test rules/\n  xuke test --coverage rules/",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    t.add_argument("paths", nargs="+", metavar="PATH")
+    t.add_argument("--coverage", action="store_true", help="list reporting rules no example exercises")
+    t.add_argument("--calendar", metavar="FILE", help="working-day calendar overrides (YAML)")
+
+    a = sub.add_parser("audit", help="audit approval records (CSV, JSONL, XLSX)",
+                       epilog="examples:\n  xuke audit fixtures/approvals/sample.csv --as-of 2025-12-31\n"
+                              "  xuke audit export.xlsx --format json > report.json",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    a.add_argument("files", nargs="+", metavar="FILE")
+    a.add_argument("--rules", action="append", metavar="PATH", help="rule files or folders (default: rules/)")
+    a.add_argument("--as-of", metavar="DATE", help="the audit date for open cases (default: today)")
+    a.add_argument("--format", choices=("text", "json", "jsonl"), default="text")
+    a.add_argument("--encoding", help="force the input encoding (default: detected)")
+    a.add_argument("--sheet", help="read only this XLSX sheet")
+    a.add_argument("--calendar", metavar="FILE", help="working-day calendar overrides (YAML)")
+    a.add_argument("--rejects", metavar="FILE", help="write rejected rows with their reasons (JSONL)")
+    a.add_argument("--fail-on", choices=("critical", "error", "warning", "info", "never"), default="error")
+
     r = sub.add_parser("rules", help="list the loaded rules")
     rsub = r.add_subparsers(dest="rules_command", metavar="SUBCOMMAND")
     rl = rsub.add_parser("list", help="id, severity, title and citation of every rule")
@@ -106,7 +127,91 @@ def _cmd_rules(args) -> int:
     return 0
 
 
-COMMANDS = {"check": _cmd_check, "fmt": _cmd_fmt, "rules": _cmd_rules}
+def _calendar(path):
+    from engine.calendar import WorkCalendar
+
+    return WorkCalendar.load(path)
+
+
+def _cmd_test(args) -> int:
+    from engine.loader import load
+    from engine.testing import run_examples
+
+    base = load(args.paths)
+    results = run_examples(base, _calendar(args.calendar))
+    by_rule: dict[str, list] = {}
+    for r in results:
+        by_rule.setdefault(r.rule, []).append(r)
+    passed = failed = 0
+    for rule_id, items in sorted(by_rule.items()):
+        bad = [r for r in items if not r.ok]
+        if bad:
+            failed += len(bad)
+            for r in bad:
+                print(f"FAIL {rule_id} {r.file}:{r.line}: {r.expect} example {r.detail}")
+        else:
+            print(f"ok   {rule_id} ({len(items)} examples)")
+        passed += len(items) - len(bad)
+    if args.coverage:
+        untested = [i.rule.id for i in base.ordered_rules() if i.rule.reports and i.rule.id not in by_rule]
+        for rid in untested:
+            print(f"no example: {rid}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def _cmd_audit(args) -> int:
+    import datetime as dt
+
+    import orjson
+
+    from engine.audit import audit_files
+    from engine.findings import at_or_above
+    from engine.loader import STANDARD_RULES, load
+
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
+    except ValueError:
+        raise XukeError(f"--as-of: not a date: {args.as_of!r} (use YYYY-MM-DD)") from None
+    base = load(args.rules or [STANDARD_RULES])
+    result = audit_files(base, args.files, _calendar(args.calendar), as_of, encoding=args.encoding,
+                         sheet=args.sheet)  # fmt: skip
+    if args.rejects:
+        with open(args.rejects, "wb") as out:
+            for rej in result.rejects:
+                out.write(orjson.dumps(rej) + b"\n")
+    if args.format == "json":
+        doc = {"findings": [f.to_dict() for f in result.findings], "summary": result.summary}
+        sys.stdout.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
+    elif args.format == "jsonl":
+        for f in result.findings:
+            sys.stdout.write(orjson.dumps(f.to_dict()).decode() + "\n")
+    else:
+        _print_audit_text(result)
+    return 1 if any(at_or_above(f.severity, args.fail_on) for f in result.findings) else 0
+
+
+def _print_audit_text(result) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    s = result.summary
+    console = Console()
+    console.print(f"rows read {s['rows_read']} = evaluated {s['rows_evaluated']} + rejected {s['rows_rejected']}; "
+                  f"{s['findings']} findings (as of {s['as_of']})")  # fmt: skip
+    table = Table(title="findings by rule")
+    table.add_column("rule")
+    table.add_column("count", justify="right")
+    for rule, n in s["findings_by_rule"].items():
+        table.add_row(rule, str(n))
+    console.print(table)
+    for item in s["skipped_rules"]:
+        console.print(f"skipped {item['rule']}: {item['reason']}")
+
+
+COMMANDS = {
+    "check": _cmd_check, "fmt": _cmd_fmt, "rules": _cmd_rules, "test": _cmd_test, "audit": _cmd_audit,
+}  # fmt: skip
 
 
 def main(argv=None) -> int:

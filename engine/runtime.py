@@ -147,10 +147,11 @@ class CompiledProgram:
             env = {}
             matched = []
             for p in rule["patterns"]:
-                if p["kind"] == "match" and p["binding"] in bindings:
+                if p["kind"] != "not" and p["binding"] in bindings:
                     f = by_id[_local_id(bindings[p["binding"]]["id"])]
-                    env[p["binding"]] = f.values
-                    matched.append(f)
+                    matched.append(f)  # `exists` facts too: they are part of why it fired
+                    if p["kind"] == "match":
+                        env[p["binding"]] = f.values
             for kind, target, spec in self.actions[rule["id"]]:
                 if kind == "assert":
                     values = {}

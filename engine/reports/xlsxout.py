@@ -19,13 +19,14 @@ from typing import IO, Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
 
 from ..findings import Finding
 from . import RuleMeta
 from .aggregate import (
+    SEVERITY_ZH,
     Aggregate,
     case_departments,
     department_of,
@@ -62,16 +63,37 @@ FINDING_COLUMNS = (
     ("指纹", 34),
 )
 
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
-_WRAP = Alignment(wrap_text=True, vertical="top")
-_TOP = Alignment(vertical="top")
-_SEVERITY_STYLE = {
-    "critical": (PatternFill("solid", fgColor="9C0006"), Font(bold=True, color="FFFFFF")),
-    "error": (PatternFill("solid", fgColor="FFC7CE"), Font(color="9C0006")),
-    "warning": (PatternFill("solid", fgColor="FFEB9C"), Font(color="7F6000")),
-    "info": (PatternFill("solid", fgColor="DDEBF7"), Font(color="1F4E78")),
-}
+# Named styles: registered once per workbook, so a styled cell costs a name lookup instead
+# of hashing a font, a fill and an alignment (about twice as fast on a large audit).
+HEADER, WRAP, TOP, PERCENT = "xuke 表头", "xuke 换行", "xuke 顶端", "xuke 百分比"
+SEVERITY_STYLES = {s: f"xuke {SEVERITY_ZH[s]}" for s in SEVERITY_ZH}
+_TOP_ALIGN = Alignment(vertical="top")
+
+
+def _register_styles(wb: Workbook) -> None:
+    styles = [
+        NamedStyle(HEADER, font=Font(bold=True), fill=PatternFill("solid", fgColor="DDE3EA")),
+        NamedStyle(WRAP, alignment=Alignment(wrap_text=True, vertical="top")),
+        NamedStyle(TOP, alignment=_TOP_ALIGN),
+        NamedStyle(PERCENT, number_format="0.0%"),
+    ]
+    colours = {  # fill, font colour, bold: Excel's own good/neutral/bad palette
+        "critical": ("9C0006", "FFFFFF", True),
+        "error": ("FFC7CE", "9C0006", False),
+        "warning": ("FFEB9C", "7F6000", False),
+        "info": ("DDEBF7", "1F4E78", False),
+    }
+    for severity, (fill, colour, bold) in colours.items():
+        styles.append(
+            NamedStyle(
+                SEVERITY_STYLES[severity],
+                font=Font(color=colour, bold=bold),
+                fill=PatternFill("solid", fgColor=fill),
+                alignment=_TOP_ALIGN,
+            )
+        )
+    for style in styles:
+        wb.add_named_style(style)
 
 
 def _clean(value: Any) -> Any:
@@ -83,23 +105,16 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _cell(ws, value: Any, *, font=None, fill=None, alignment=None, number_format=None):
+def _cell(ws, value: Any, style: str | None = None):
     value = _clean(value)
-    if not (font or fill or alignment or number_format) and not (
-        isinstance(value, str) and value.startswith("=")
-    ):
+    formula_like = isinstance(value, str) and value.startswith("=")
+    if style is None and not formula_like:
         return value
     cell = WriteOnlyCell(ws, value)
-    if isinstance(value, str):
+    if formula_like:
         cell.data_type = "s"  # text that starts with "=" is data, not a formula
-    if font is not None:
-        cell.font = font
-    if fill is not None:
-        cell.fill = fill
-    if alignment is not None:
-        cell.alignment = alignment
-    if number_format is not None:
-        cell.number_format = number_format
+    if style is not None:
+        cell.style = style
     return cell
 
 
@@ -108,13 +123,12 @@ def _new_sheet(wb: Workbook, title: str, columns, freeze: str = "A2"):
     for i, (_, width) in enumerate(columns, 1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = freeze
-    ws.append([_cell(ws, name, font=_HEADER_FONT, fill=_HEADER_FILL) for name, _ in columns])
+    ws.append([_cell(ws, name, HEADER) for name, _ in columns])
     return ws
 
 
 def _severity_cell(ws, severity: str | None):
-    fill, font = _SEVERITY_STYLE.get(severity or "", (None, None))
-    return _cell(ws, severity_label(severity), fill=fill, font=font)
+    return _cell(ws, severity_label(severity), SEVERITY_STYLES.get(severity or ""))
 
 
 def _filter(ws, columns: int, rows: int) -> None:
@@ -130,11 +144,11 @@ def _findings_sheets(wb: Workbook, findings: list[Finding]) -> None:
         for f in chunk:
             ws.append(
                 [
-                    _cell(ws, f.rule, alignment=_TOP),
+                    _cell(ws, f.rule, TOP),
                     _severity_cell(ws, f.severity),
-                    _cell(ws, f.title, alignment=_WRAP),
-                    _cell(ws, f.message, alignment=_WRAP),
-                    _cell(ws, join_cites(f.cites), alignment=_WRAP),
+                    _cell(ws, f.title, WRAP),
+                    _cell(ws, f.message, WRAP),
+                    _cell(ws, join_cites(f.cites), WRAP),
                     _cell(ws, f.file),
                     _cell(ws, f.case_id),
                     position_of(f),
@@ -166,7 +180,7 @@ def _departments_sheet(wb: Workbook, agg: Aggregate, rule_order: list[str], summ
                 _cell(ws, d.name),
                 d.cases,
                 d.flagged_cases,
-                _cell(ws, rate, number_format="0.0%") if rate is not None else None,
+                _cell(ws, rate, PERCENT) if rate is not None else None,
                 d.findings,
                 _severity_cell(ws, d.worst) if d.worst else None,
             ]
@@ -177,7 +191,7 @@ def _departments_sheet(wb: Workbook, agg: Aggregate, rule_order: list[str], summ
         known = [d.cases for d in depts if d.cases is not None]
         ws.append(
             [
-                _cell(ws, "合计", font=_HEADER_FONT),
+                _cell(ws, "合计", HEADER),
                 sum(known) if len(known) == len(depts) else None,
                 sum(d.flagged_cases for d in depts),
                 None,
@@ -204,11 +218,11 @@ def _rules_sheet(wb: Workbook, rules) -> None:
             [
                 _cell(ws, r.id),
                 _severity_cell(ws, r.severity),
-                _cell(ws, r.title, alignment=_WRAP),
-                _cell(ws, join_cites(r.cites), alignment=_WRAP),
+                _cell(ws, r.title, WRAP),
+                _cell(ws, join_cites(r.cites), WRAP),
                 r.findings,
                 r.cases,
-                _cell(ws, r.skipped, alignment=_WRAP) if r.skipped is not None else None,
+                _cell(ws, r.skipped, WRAP) if r.skipped is not None else None,
             ]
         )
     _filter(ws, len(columns), len(rules) + 1)
@@ -258,14 +272,14 @@ def _summary_sheet(wb: Workbook, agg: Aggregate, summary: Mapping[str, Any]) -> 
     ws.append([])
     ws.append(
         [
-            _cell(ws, "未运行的规则", font=_HEADER_FONT, fill=_HEADER_FILL),
-            _cell(ws, "原因", font=_HEADER_FONT, fill=_HEADER_FILL),
+            _cell(ws, "未运行的规则", HEADER),
+            _cell(ws, "原因", HEADER),
         ]
     )
     if not skipped:
         ws.append(["（无）"])
     for rule, reason in skipped.items():
-        ws.append([_cell(ws, rule), _cell(ws, reason, alignment=_WRAP)])
+        ws.append([_cell(ws, rule), _cell(ws, reason, WRAP)])
 
 
 def build_workbook(
@@ -280,6 +294,7 @@ def build_workbook(
     wb = Workbook(write_only=True)
     wb.properties.creator = "xuke"
     wb.properties.title = "xuke 检查报告"
+    _register_styles(wb)
     _findings_sheets(wb, findings)
     _departments_sheet(wb, agg, [r.id for r in rules], summary)
     _rules_sheet(wb, rules)

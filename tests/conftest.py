@@ -1,0 +1,20 @@
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def shared_dir() -> Path | None:
+    for cand in (os.environ.get("XUKE_SHARED"), ROOT.parent / "shared", ROOT.parent.parent / "shared"):
+        if cand and (Path(cand) / "DSL.md").is_file():
+            return Path(cand)
+    return None
+
+
+@pytest.fixture(scope="session")
+def calendar():
+    from engine.calendar import WorkCalendar
+
+    return WorkCalendar.load()
