@@ -32,7 +32,7 @@ def _pos():
 
 @dataclass(frozen=True)
 class Literal:
-    value: Union[int, Decimal, str, bool, None, _dt.date]
+    value: int | Decimal | str | bool | None | _dt.date
     kind: str  # int | decimal | text | bool | null | date
     pos: Pos = _pos()
 
@@ -57,7 +57,7 @@ class Name:
 
 @dataclass(frozen=True)
 class Attr:
-    obj: "Expr"
+    obj: Expr
     name: str
     pos: Pos = _pos()
 
@@ -72,7 +72,7 @@ class Call:
 @dataclass(frozen=True)
 class Unary:
     op: str  # "-" | "not"
-    operand: "Expr"
+    operand: Expr
     pos: Pos = _pos()
 
 
@@ -81,14 +81,14 @@ class Binary:
     # "+ - * /" arithmetic, "and" "or" logic,
     # "== != < <= > >=" "in" "not in" "matches" "contains" comparisons
     op: str
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
     pos: Pos = _pos()
 
 
 @dataclass(frozen=True)
 class IsNull:
-    operand: "Expr"
+    operand: Expr
     negated: bool  # `is not null`
     pos: Pos = _pos()
 

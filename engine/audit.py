@@ -10,7 +10,7 @@ from . import ast as A
 from .checker import RuleBase
 from .compiler import compile_rules
 from .runtime import CompiledProgram, Context, input_fact
-from .sources.records import Reject, RecordSource
+from .sources.records import RecordSource, Reject
 
 
 @dataclass

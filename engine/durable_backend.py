@@ -90,8 +90,18 @@ class Ruleset:
             following = dre.complete_and_start_action(handle, state)
             result = (None, following) if following else None
 
-    def delete_session(self, sid: str) -> None:
-        try:
-            dre.delete_state(self.handle, sid)
-        except dre.error:
-            pass  # 309: the session never received a fact, so it has no state to delete
+    def retract(self, payloads) -> None:
+        """Empty a session by retracting what was asserted. `delete_state` would be the
+        natural call, but in durable_rules 2.0.28 it crashes the process (SIGSEGV) after a
+        few hundred sessions on one ruleset; retracting keeps one small session instead."""
+        handle = self.handle
+        for payload in payloads:
+            try:
+                code, state = dre.retract_fact(handle, payload)
+            except dre.error:
+                continue
+            if not code:
+                result = dre.start_action_for_state(handle, state)
+                while result:  # retractions never fire rules; drain defensively
+                    following = dre.complete_and_start_action(handle, state)
+                    result = (None, following) if following else None

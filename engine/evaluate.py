@@ -7,8 +7,9 @@ with null false; `x is null` tests for absence."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from .functions import FUNCTIONS
 from .regexes import compile_regex

@@ -5,9 +5,10 @@ reaches the engine). Any null argument gives null, except where a function says 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from . import types as T
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -108,8 +108,7 @@ class CompiledProgram:
     # ---- facts into the engine ----
     def _payload(self, fact: Fact, sid: str, ctx: Context) -> str:
         if fact.payload is None:
-            # ids unique across sessions: the engine keeps a fact's identity beyond delete_state
-            data = {"sid": sid, "id": f"{sid}.{fact.fid}", "t": self.type_codes.get(fact.type, -1)}
+            data = {"sid": sid, "id": fact.fid, "t": self.type_codes.get(fact.type, -1)}
             values = fact.values
             for name, key in self.keys.get(fact.type, {}).items():
                 v = values.get(name)
@@ -124,7 +123,7 @@ class CompiledProgram:
 
     # ---- sessions ----
     def run_session(self, inputs: list[Fact], ctx: Context, strata: list[_Stratum]) -> CaseResult:
-        sid = str(next(self._sids))
+        sid = "0"  # one session, emptied after each case (see Ruleset.retract)
         facts: list[Fact] = []
         by_id: dict[int, Fact] = {}
         seen_derived: set = set()
@@ -187,13 +186,16 @@ class CompiledProgram:
             todo += [f for f in facts if f.type in stratum.types and f.type not in stratum.negated]
             pending.clear()
             i = 0
+            asserted = []
             while i < len(todo):
-                ruleset.assert_fact(self._payload(todo[i], sid, ctx), on_match)
+                payload = self._payload(todo[i], sid, ctx)
+                asserted.append(payload)
+                ruleset.assert_fact(payload, on_match)
                 i += 1
                 if i == len(todo) and pending:
                     todo.extend(f for f in pending if f.type in stratum.types)
                     pending.clear()
-            ruleset.delete_session(sid)
+            ruleset.retract(asserted)
         return CaseResult(findings, facts)
 
     def run_case(self, inputs: list[Fact], ctx: Context) -> CaseResult:
@@ -270,8 +272,8 @@ class CompiledProgram:
         return self.run_session(inputs, ctx, self.summary_strata).findings
 
 
-def _local_id(engine_id: str) -> int:
-    return int(engine_id.rsplit(".", 1)[1])
+def _local_id(engine_id) -> int:
+    return int(engine_id)
 
 
 def _hashable(v):

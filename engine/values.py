@@ -286,13 +286,17 @@ def _is_blank(value: object) -> bool:
 
 def _nullable(parse: Callable[[object], object]) -> Converter:
     def convert(value: object) -> object:
-        if value is None:
-            return None
-        if isinstance(value, str):
+        if value.__class__ is str:
             if value in NULL_TOKENS:
                 return None
-            if value.strip() in NULL_TOKENS:
-                return None
+            try:
+                return parse(value)
+            except ValueError:
+                if value.strip() in NULL_TOKENS:  # " - ", "　无": rare, so checked only on failure
+                    return None
+                raise
+        if value is None:
+            return None
         return parse(value)
 
     return convert

@@ -53,7 +53,7 @@ BAD = [
     ('pack p "p"\nrule A "x"\n  severity error\n  cites "c"\nwhen\n  r: record(recieved_at > 2025-01-01)\n'
      'then\n  report r "x"\nend\n', "6:13", "unknown field `recieved_at` of `record`"),
     ('pack p "p"\nrule A "x"\n  severity error\n  cites "c"\nwhen\n  r: record(received_at > "2025")\n'
-     'then\n  report r "x"\nend\n', "6:27", "cannot order a date against text with `>`"),
+     'then\n  report r "x"\nend\n', "6:25", "cannot order a date against text with `>`"),
     ('pack p "p"\nrule A "x"\n  severity error\n  cites "c"\nwhen\n  r: record(case_id + 1 > 2)\n'
      'then\n  report r "x"\nend\n', "6:21", "arithmetic (`+`) on text"),
     ('pack p "p"\nrule A "x"\n  severity error\n  cites "c"\nwhen\n  r: record(workdays(received_at) > 1)\n'
@@ -61,7 +61,7 @@ BAD = [
     ('pack p "p"\nrule A "x"\nwhen\n  r: record()\nthen\n  report r "x"\nend\n', "2:6",
      "rule `A` reports findings but cites no legal basis"),
     ('pack p "p"\nrule A "x"\n  severity error\n  cites "c"\nwhen\n  r: record(window matches /(a)\\1/)\n'
-     'then\n  report r "x"\nend\n', "6:30", "invalid regex"),
+     'then\n  report r "x"\nend\n', "6:28", "invalid regex"),
     ('pack p "p"\nrule A "x"\n  severity error\n  cites "c"\nwhen\n  r: record()\nthen\n  report r "{r}"\nend\n',
      "8:14", "`{r}` is a whole fact"),
     ('pack p "p"\nimport nosuch\n', "2:8", "unknown pack `nosuch` in import"),
@@ -71,7 +71,7 @@ BAD = [
      'then\n  assert d(case_id: r.case_id)\nend\nrule B "y"\n  severity error\n  cites "c"\nwhen\n'
      '  r: record()\n  not d(case_id == r.case_id)\nthen\n  report r "x"\nend\n', "6:3", "negation cycle"),
     ('pack p "p"\nrule A "x"\n  severity error\n  cites "c"\nwhen\n  r: record(decided_at == null)\n'
-     'then\n  report r "x"\nend\n', "6:27", "`== null` is never true"),
+     'then\n  report r "x"\nend\n', "6:24", "`== null` is never true"),
 ]
 
 

@@ -63,8 +63,8 @@ FINDING_COLUMNS = (
     ("指纹", 34),
 )
 
-# Named styles: registered once per workbook, so a styled cell costs a name lookup instead
-# of hashing a font, a fill and an alignment (about twice as fast on a large audit).
+# Named styles, registered once per workbook: a cell refers to one by name instead of
+# carrying its own font and fill, and staff can restyle, say, every 严重 cell at once.
 HEADER, WRAP, TOP, PERCENT = "xuke 表头", "xuke 换行", "xuke 顶端", "xuke 百分比"
 SEVERITY_STYLES = {s: f"xuke {SEVERITY_ZH[s]}" for s in SEVERITY_ZH}
 _TOP_ALIGN = Alignment(vertical="top")
@@ -138,10 +138,11 @@ def _filter(ws, columns: int, rows: int) -> None:
 def _findings_sheets(wb: Workbook, findings: list[Finding]) -> None:
     per_sheet = MAX_ROWS - 1
     departments = case_departments(findings)
-    chunks = [findings[i : i + per_sheet] for i in range(0, len(findings), per_sheet)] or [[]]
-    for n, chunk in enumerate(chunks, 1):
+    starts = range(0, len(findings), per_sheet) or range(1)  # an empty list still gets its sheet
+    for n, start in enumerate(starts, 1):
+        chunk = range(start, min(start + per_sheet, len(findings)))
         ws = _new_sheet(wb, SHEET_FINDINGS if n == 1 else f"{SHEET_FINDINGS}({n})", FINDING_COLUMNS)
-        for f in chunk:
+        for f in map(findings.__getitem__, chunk):
             ws.append(
                 [
                     _cell(ws, f.rule, TOP),

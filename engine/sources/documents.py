@@ -16,7 +16,9 @@ Clauses (the unit a finding points at)
   split into sentences: a basis named in one sentence usually governs the next sentence
   of the same paragraph, and splitting would report those as uncited.
   `text` is the line stripped of surrounding whitespace (and of Markdown syntax), so a
-  span inside it can be found again in the source paragraph with str.find.
+  span inside it can be found again in the source paragraph with str.find. In a .docx,
+  an automatic list number (Word's 第%1条 / （%1） lists) is rendered as Word shows it and
+  put before the paragraph text with a space: `ListNumbering`.
   Not clauses: the front matter, the title line, 第X章 / 第X节 headings, Markdown
   headings and .docx Heading/Title paragraphs that are not numbered, and lines without
   any letter, digit or CJK character (rules such as ---, |---|).
@@ -429,7 +431,7 @@ def docx_paragraphs(document) -> list:
 
 
 def docx_paragraph_text(paragraph) -> str:
-    """The paragraph's text as the reader sees it (clause text before stripping).
+    """The paragraph's own text as the reader sees it (no list number; see ListNumbering).
 
     Unlike python-docx's `Paragraph.text`, tracked insertions count and tracked deletions
     do not (a draft under review is read as it now stands), and line breaks inside the
@@ -451,12 +453,193 @@ def docx_paragraph_text(paragraph) -> str:
     return "".join(parts).replace("\n", "")
 
 
+class ListNumbering:
+    """Word's automatic list numbers, rendered as Word shows them (第%1条 -> 第三条).
+
+    Drafts often number their articles and items with a multi-level list, so the text
+    itself has no 第X条; the reader prepends the rendered label to the clause text.
+    Call `label()` once per paragraph, in `docx_paragraphs()` order (counters advance).
+    Covered: levels from the paragraph or its style chain, start and start overrides,
+    deeper levels restarting, legal (decimal) numbering, the usual formats; bullets give "".
+    """
+
+    def __init__(self, document) -> None:
+        self.levels: dict[tuple[str, int], dict[str, Any]] = {}
+        self.nums: dict[str, tuple[str, dict[int, int]]] = {}
+        self.counters: dict[str, list[int | None]] = {}
+        self.started: set[str] = set()
+        self.style_numpr: dict[str, tuple[str | None, int | None]] = {}
+        root = _numbering_root(document)
+        if root is None:
+            return
+        for abstract in root.iterchildren(_W + "abstractNum"):
+            aid = abstract.get(_W + "abstractNumId")
+            for lvl in abstract.iterchildren(_W + "lvl"):
+                self.levels[(aid, _int(lvl.get(_W + "ilvl"), 0))] = {
+                    "start": _int(_val(lvl, "start"), 1),
+                    "fmt": _val(lvl, "numFmt") or "decimal",
+                    "text": _val(lvl, "lvlText") or "",
+                    "suff": _val(lvl, "suff") or "tab",
+                    "legal": lvl.find(_W + "isLgl") is not None,
+                }
+        for num in root.iterchildren(_W + "num"):
+            overrides = {}
+            for override in num.iterchildren(_W + "lvlOverride"):
+                start = _val(override, "startOverride")
+                if start is not None:
+                    overrides[_int(override.get(_W + "ilvl"), 0)] = _int(start, 1)
+            self.nums[num.get(_W + "numId")] = (_val(num, "abstractNumId"), overrides)
+        self._style_numbering(document)
+
+    def _style_numbering(self, document) -> None:
+        styles = {}
+        for style in document.styles.element.iterchildren(_W + "style"):
+            ppr = style.find(_W + "pPr")
+            numpr = ppr.find(_W + "numPr") if ppr is not None else None
+            own = (_val(numpr, "numId"), _opt_int(_val(numpr, "ilvl"))) if numpr is not None else (None, None)
+            styles[style.get(_W + "styleId")] = (_val(style, "basedOn"), own)
+        for style_id in styles:
+            num_id = ilvl = None
+            current, seen = style_id, set()
+            while current in styles and current not in seen and (num_id is None or ilvl is None):
+                seen.add(current)
+                based_on, (own_num, own_lvl) = styles[current]
+                num_id = num_id if num_id is not None else own_num
+                ilvl = ilvl if ilvl is not None else own_lvl
+                current = based_on
+            self.style_numpr[style_id] = (num_id, ilvl)
+
+    def label(self, paragraph) -> str:
+        ppr = paragraph._p.find(_W + "pPr")
+        numpr = ppr.find(_W + "numPr") if ppr is not None else None
+        style_id = _val(ppr, "pStyle") if ppr is not None else None
+        num_id, ilvl = self.style_numpr.get(style_id, (None, None))
+        if numpr is not None:
+            num_id = _val(numpr, "numId") or num_id
+            ilvl = _opt_int(_val(numpr, "ilvl"), ilvl)
+        if num_id is None or num_id not in self.nums:
+            return ""  # numId 0 switches numbering off
+        ilvl = min(max(ilvl or 0, 0), 8)
+        aid, overrides = self.nums[num_id]
+        counters = self.counters.setdefault(aid, [None] * 9)
+        if num_id not in self.started:
+            self.started.add(num_id)
+            for level, start in overrides.items():
+                if 0 <= level < 9:
+                    counters[level] = start - 1
+        level = self.levels.get((aid, ilvl))
+        if level is None:
+            return ""
+        current = counters[ilvl]
+        counters[ilvl] = level["start"] if current is None else current + 1
+        for deeper in range(ilvl + 1, 9):
+            counters[deeper] = None
+        if level["fmt"] in ("bullet", "none") and "%" not in level["text"]:
+            return ""
+
+        def render(m: re.Match) -> str:
+            k = int(m.group(1)) - 1
+            spec = self.levels.get((aid, k), level)
+            value = counters[k] if counters[k] is not None else spec["start"]
+            return _format_number(value, "decimal" if level["legal"] else spec["fmt"])
+
+        text = re.sub(r"%([1-9])", render, level["text"])
+        return text + ("" if level["suff"] == "nothing" or not text else " ")
+
+
+def _numbering_root(document):
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    try:  # not DocumentPart.numbering_part: it adds an empty part when there is none
+        return document.part.part_related_by(RT.NUMBERING).element
+    except KeyError:
+        return None
+
+
+def _val(element, child: str) -> str | None:
+    found = element.find(_W + child) if element is not None else None
+    return found.get(_W + "val") if found is not None else None
+
+
+def _int(text: str | None, default: int) -> int:
+    try:
+        return int(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
+
+
+def _opt_int(text: str | None, default: int | None = None) -> int | None:
+    try:
+        return int(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return default
+
+
+_CN = "零一二三四五六七八九"
+
+
+def _chinese_counting(n: int) -> str:
+    if n < 0 or n >= 10000:
+        return str(n)
+    if n < 10:
+        return _CN[n]
+    if n < 20:
+        return "十" + (_CN[n % 10] if n % 10 else "")
+    out, zero = "", False
+    for unit, name in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = n // unit % 10
+        if digit:
+            out += ("零" if zero and out else "") + _CN[digit] + name
+            zero = False
+        elif out:
+            zero = True
+    return out
+
+
+def _letters(n: int) -> str:
+    # Word repeats the letter: A..Z, AA..ZZ, AAA..
+    return chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else str(n)
+
+
+def _roman(n: int) -> str:
+    if not 0 < n < 4000:
+        return str(n)
+    out = ""
+    for value, numeral in zip(
+        (1000, 900, 500, 400, 100, 90, 50, 40, 10, 9, 5, 4, 1),
+        ("M", "CM", "D", "CD", "C", "XC", "L", "XL", "X", "IX", "V", "IV", "I"),
+    ):
+        count, n = divmod(n, value)
+        out += numeral * count
+    return out
+
+
+def _format_number(n: int, fmt: str) -> str:
+    if fmt.startswith(("chinese", "japaneseCounting", "taiwaneseCounting", "ideographDigital")):
+        return _chinese_counting(n)
+    if fmt.startswith("decimalEnclosedCircle") and 1 <= n <= 20:
+        return chr(0x2460 + n - 1)
+    if fmt.startswith("decimalFullWidth"):
+        return str(n).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    if fmt == "decimalZero":
+        return f"{n:02d}"
+    if fmt in ("upperLetter", "lowerLetter"):
+        return _letters(n) if fmt == "upperLetter" else _letters(n).lower()
+    if fmt in ("upperRoman", "lowerRoman"):
+        return _roman(n) if fmt == "upperRoman" else _roman(n).lower()
+    if fmt == "ideographTraditional" and 1 <= n <= 10:
+        return "甲乙丙丁戊己庚辛壬癸"[n - 1]
+    return str(n)
+
+
 def _check_zip(path: Path, file: str) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
         raise InputError(f"{file}: not a .docx file (not a valid zip archive)") from None
+    except OSError as e:
+        raise InputError(f"{file}: cannot read: {e.strerror or e}") from None
     total = sum(m.file_size for m in members)
     if total > MAX_DOCX_BYTES:
         raise InputError(
@@ -478,13 +661,14 @@ def _read_docx(path: Path, file: str):
         document = docx.Document(str(path))
         paragraphs = docx_paragraphs(document)
         style_names = {s.style_id: (s.name or "") for s in document.styles}
+        numbering = ListNumbering(document)
         blocks = []
         title_line = None
         for line, paragraph in enumerate(paragraphs, 1):
             ppr = paragraph._p.pPr
             style_id = ppr.pStyle.val if ppr is not None and ppr.pStyle is not None else None
             style = style_names.get(style_id, style_id or "").lower()
-            text = docx_paragraph_text(paragraph)
+            text = numbering.label(paragraph) + docx_paragraph_text(paragraph)
             if title_line is None and style in ("title", "标题") and text.strip():
                 title_line = line
             is_heading = style.startswith(("heading", "title", "标题", "subtitle", "副标题"))

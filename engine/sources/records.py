@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import unicodedata
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from hashlib import blake2b
 from itertools import islice
@@ -82,30 +82,29 @@ class _Bad:
         self.reason = reason
 
 
-class _Codec:
-    """One canonical field's converter with a cache of raw text -> result.
+def _column(spec: FieldSpec) -> tuple[Callable[[object, object], object], Callable[[object], object]]:
+    """(lookup, convert) for one canonical field: a cache of raw text -> result, and the
+    converter that fills it, returning the value, None, or a _Bad.
 
     Exports repeat the same dates, departments and 是/否 endlessly; a dict hit is far
     cheaper than parsing. Only str keys are cached: typed XLSX/JSON values such as 1,
-    1.0 and True compare equal but must not share a result.
+    1.0 and True compare equal but must not share a result. Plain closures, not a class
+    with __call__: this runs for every cell that misses the cache.
     """
+    name, convert = spec.name, converter(spec)
+    cache: dict[str, object] = {}
+    limit = 0 if name == "case_id" else CACHE_SIZE  # ids are unique: caching them never pays
 
-    __slots__ = ("name", "convert", "cache", "limit")
-
-    def __init__(self, spec: FieldSpec):
-        self.name = spec.name
-        self.convert = converter(spec)
-        self.cache: dict[str, object] = {}
-        self.limit = 0 if spec.name == "case_id" else CACHE_SIZE  # ids are unique: never hit
-
-    def __call__(self, raw: object) -> object:
+    def slow(raw: object) -> object:
         try:
-            value = self.convert(raw)
+            value = convert(raw)
         except ValueError as e:
-            value = _Bad(f"{self.name}: {e}")
-        if raw.__class__ is str and len(self.cache) < self.limit:
-            self.cache[raw] = value
+            value = _Bad(f"{name}: {e}")
+        if len(cache) < limit and raw.__class__ is str:
+            cache[raw] = value
         return value
+
+    return cache.get, slow
 
 
 class _Layout:
@@ -114,7 +113,7 @@ class _Layout:
     def __init__(self, header: list[object], index: dict[str, str], required: tuple[str, ...], where: str):
         self.headers: list[str] = []
         self.mapping: dict[str, str] = {}
-        self.columns: list[tuple[int, object, _Codec]] = []  # (position, cache.get, codec)
+        self.columns: list[tuple[int, str, Callable, Callable]] = []  # (position, field, lookup, convert)
         self.extras: list[tuple[int, str]] = []
         owner: dict[str, str] = {}
         names: set[str] = set()
@@ -133,8 +132,7 @@ class _Layout:
                 raise InputError(f"{where}: columns {owner[canonical]!r} and {name!r} both map to {canonical}")
             owner[canonical] = name
             self.mapping[name] = canonical
-            codec = _Codec(_SPECS[canonical])
-            self.columns.append((i, codec.cache.get, codec))
+            self.columns.append((i, canonical, *_column(_SPECS[canonical])))
         self.fields = set(owner)
         self.ncols = len(header)
         missing = [f for f in required if f not in owner]
@@ -150,10 +148,10 @@ class _Layout:
         separate so that this one pays for no type test per cell."""
         values: dict[str, object] = {}
         errors = None
-        for i, get, codec in self.columns:
+        for i, name, get, convert in self.columns:
             value = get(cells[i], _MISS)
             if value is _MISS:
-                value = codec(cells[i])
+                value = convert(cells[i])
             if value is None:
                 continue
             if value.__class__ is _Bad:
@@ -161,18 +159,18 @@ class _Layout:
                     errors = []
                 errors.append(value.reason)
                 continue
-            values[codec.name] = value
+            values[name] = value
         return values, errors
 
     def build_typed(self, cells) -> tuple[dict[str, object], list[str] | None]:
         """`build` for cells that may be typed (XLSX): only text goes through the caches."""
         values: dict[str, object] = {}
         errors = None
-        for i, get, codec in self.columns:
+        for i, name, get, convert in self.columns:
             raw = cells[i]
             value = get(raw, _MISS) if raw.__class__ is str else _MISS
             if value is _MISS:
-                value = codec(raw)
+                value = convert(raw)
             if value is None:
                 continue
             if value.__class__ is _Bad:
@@ -180,7 +178,7 @@ class _Layout:
                     errors = []
                 errors.append(value.reason)
                 continue
-            values[codec.name] = value
+            values[name] = value
         return values, errors
 
     def extra(self, cells) -> dict[str, str]:
@@ -401,8 +399,8 @@ class RecordSource:
     def _iter_jsonl(self) -> Iterator[Row | Reject]:
         layout = self._layouts[None]
         index, text = self._index, JsonlFile.raw_text
-        by_field: dict[str, _Codec] = {c.name: c for _, _, c in layout.columns}
-        targets: dict[str, tuple[str, _Codec | None]] = {}  # key -> (canonical or extra name, codec)
+        by_field = {name: (get, convert) for _, name, get, convert in layout.columns}
+        targets: dict[str, tuple] = {}  # key -> (canonical field, lookup, convert) or (extra name, None, None)
         seen = _SeenIds()
         n = 0
         for line, obj, problem in self._file.records():
@@ -418,12 +416,15 @@ class RecordSource:
                 target = targets.get(key)
                 if target is None:
                     canonical = index.get(header_key(key))
-                    codec = None
-                    if canonical is not None:
-                        codec = by_field.get(canonical) or by_field.setdefault(canonical, _Codec(_SPECS[canonical]))
-                    target = targets[key] = (canonical or key, codec)
-                name, codec = target
-                if codec is None:
+                    if canonical is None:
+                        target = (key, None, None)
+                    else:
+                        if canonical not in by_field:  # a key first seen after the sample
+                            by_field[canonical] = _column(_SPECS[canonical])
+                        target = (canonical, *by_field[canonical])
+                    targets[key] = target
+                name, get, convert = target
+                if get is None:
                     if raw is not None and raw != "":
                         extra[name] = text(raw)
                     continue
@@ -431,9 +432,9 @@ class RecordSource:
                     errors = (errors or []) + [f"keys {owner[name]!r} and {key!r} both give {name}"]
                     continue
                 owner[name] = key
-                value = codec.cache.get(raw, _MISS) if raw.__class__ is str else _MISS
+                value = get(raw, _MISS) if raw.__class__ is str else _MISS
                 if value is _MISS:
-                    value = codec(raw)
+                    value = convert(raw)
                 if value is None:
                     continue
                 if value.__class__ is _Bad:
