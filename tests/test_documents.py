@@ -442,6 +442,63 @@ def test_docx_numbering_tables_and_tracked_changes(tmp_path):
     assert "插入文字" not in paragraphs[2].text
 
 
+def numbered(paragraph, num_id: int, ilvl: int) -> None:
+    ppr = paragraph._p.get_or_add_pPr()
+    ppr.append(
+        parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{ilvl}"/><w:numId w:val="{num_id}"/></w:numPr>')
+    )
+
+
+def test_docx_automatic_list_numbers(tmp_path):
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    d = docx.Document()
+    root = d.part.part_related_by(RT.NUMBERING).element
+    levels = (
+        ("chineseCounting", "第%1条", "space"),
+        ("chineseCounting", "（%2）", "nothing"),
+        ("decimal", "%3.", "tab"),
+    )
+    lvls = "".join(
+        f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
+        f'<w:suff w:val="{suff}"/><w:lvlText w:val="{text}"/></w:lvl>'
+        for i, (fmt, text, suff) in enumerate(levels)
+    )
+    root.insert(0, parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">{lvls}</w:abstractNum>'))
+    root.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    restart = '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="11"/></w:lvlOverride>'
+    root.append(
+        parse_xml(f'<w:num {nsdecls("w")} w:numId="91"><w:abstractNumId w:val="90"/>{restart}</w:num>')
+    )
+    d.add_paragraph("某某管理办法", style="Title")
+    for text, num_id, ilvl in [
+        ("为了规范管理，制定本办法。", 90, 0),
+        ("申请人应当提交下列材料：", 90, 0),
+        ("申请书；", 90, 1),
+        ("身份证明；", 90, 2),
+        ("其他相关材料。", 90, 1),
+        ("本办法自印发之日起施行。", 90, 0),
+        ("续编条款。", 91, 0),
+        ("不编号。", 0, 0),
+    ]:
+        numbered(d.add_paragraph(text), num_id, ilvl)
+    d.add_paragraph("要点", style="List Bullet")
+    path = tmp_path / "numbered.docx"
+    d.save(str(path))
+    doc = read_document(path)
+    assert [(c.text, c.article_no, c.item) for c in doc.clauses] == [
+        ("第一条 为了规范管理，制定本办法。", 1, None),
+        ("第二条 申请人应当提交下列材料：", 2, None),
+        ("（一）申请书；", 2, "（一）"),
+        ("1. 身份证明；", 2, "（一）/1."),
+        ("（二）其他相关材料。", 2, "（二）"),
+        ("第三条 本办法自印发之日起施行。", 3, None),
+        ("第十一条 续编条款。", 11, None),
+        ("不编号。", 11, None),
+        ("要点", 11, None),
+    ]
+
+
 def test_docx_title_falls_back_to_first_paragraph(tmp_path):
     d = docx.Document()
     d.add_paragraph("")

@@ -106,6 +106,57 @@ def test_document_level_and_out_of_range_findings_go_to_the_first_paragraph(tmp_
     assert any(c.text.startswith("（第99段）[DOC-42-LIMIT]") for c in doc.comments)
 
 
+def _add_hyperlink_only_paragraph(doc, text):
+    from docx.oxml import OxmlElement
+
+    paragraph = doc.add_paragraph()
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("w:anchor"), "x")
+    run = OxmlElement("w:r")
+    t = OxmlElement("w:t")
+    t.text = text
+    run.append(t)
+    link.append(run)
+    paragraph._p.append(link)
+    return paragraph
+
+
+def test_text_outside_plain_runs_is_covered(tmp_path):
+    doc = docx.Document()
+    doc.add_paragraph("标题")
+    _add_hyperlink_only_paragraph(doc, "详见《行政许可法》")
+    mixed = _add_hyperlink_only_paragraph(doc, "链接在前，")
+    mixed.add_run("正文在后。")
+    table = doc.add_table(rows=1, cols=1)
+    table.cell(0, 0).paragraphs[0].add_run("表格里的条款：须经批准。")
+    doc.save(tmp_path / "a.docx")
+
+    def numbering(d):  # body paragraphs, then the table cell's, as a reader would number them
+        return list(d.paragraphs) + [d.tables[0].cell(0, 0).paragraphs[0]]
+
+    findings = [clause("R-LINK", 2), clause("R-MIXED", 3), clause("R-CELL", 4)]
+    assert annotate_docx(tmp_path / "a.docx", tmp_path / "b.docx", findings, numbering) == 3
+    out = docx.Document(tmp_path / "b.docx")
+    assert len(list(out.comments)) == 3
+    for p in numbering(out)[1:]:
+        children = [c.tag for c in p._p.iterchildren() if c.tag != qn("w:pPr")]
+        # the range starts before all of the paragraph's content and ends after it
+        assert children[0] == qn("w:commentRangeStart")
+        assert qn("w:commentRangeEnd") in children
+        end = children.index(qn("w:commentRangeEnd"))
+        assert qn("w:hyperlink") not in children[end:] and children[end - 1] == qn("w:r")
+    assert numbering(out)[3].text == "表格里的条款：须经批准。"
+
+
+def test_with_the_document_readers_numbering(tmp_path):
+    documents = pytest.importorskip("engine.sources.documents")
+    src = make_docx(tmp_path / "a.docx")
+    findings = [clause("DOC-42-LIMIT", 3)]
+    annotate_docx(src, tmp_path / "b.docx", findings, documents.docx_paragraphs)
+    out = docx.Document(tmp_path / "b.docx")
+    assert set(anchored_paragraph_texts(out).values()) == {PARAGRAPHS[2]}
+
+
 def test_no_findings_is_a_plain_copy(tmp_path):
     src = make_docx(tmp_path / "a.docx")
     assert annotate_docx(src, tmp_path / "b.docx", [], body_paragraphs) == 0

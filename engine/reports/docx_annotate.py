@@ -18,7 +18,10 @@ from collections.abc import Callable, Iterable, Sequence
 import docx
 from docx.document import Document
 from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from ..errors import InputError
 from ..findings import Finding
@@ -65,7 +68,7 @@ def annotate_document(
     paragraphs = list(paragraphs_fn(doc))
     # the runs are taken once per paragraph: each comment adds a reference run after the
     # last one, and the next comment on that paragraph must not take that run in
-    anchors: dict[int, tuple] = {}
+    anchors: dict[int, tuple[Run, Run]] = {}
     added = 0
     for f in sort_findings(findings):
         if f.line is not None and 1 <= f.line <= len(paragraphs):
@@ -82,15 +85,30 @@ def annotate_document(
     return added
 
 
-def _anchor_runs(doc: Document, paragraph: Paragraph | None) -> tuple:
+def _anchor_runs(doc: Document, paragraph: Paragraph | None) -> tuple[Run, Run]:
+    """The first and last run of the paragraph's content, so the comment covers all of it.
+
+    python-docx anchors comments on runs only; text inside a hyperlink or a tracked
+    insertion is not in a run of the paragraph itself. Where the content does not start
+    (or end) with a plain run, an empty run is put there to anchor on: it shows nothing.
+    """
     if paragraph is None:
         paragraph = doc.add_paragraph()  # an empty document still gets its comments
-    runs = paragraph.runs
-    if not runs:
-        # a comment needs a run to anchor on: an empty paragraph, or one whose text is
-        # all inside hyperlinks or fields, gets an empty run
-        return (paragraph.add_run(""),) * 2
-    return runs[0], runs[-1]
+    p = paragraph._p
+    content = [child for child in p.iterchildren() if child.tag != qn("w:pPr")]
+    if content and content[0].tag == qn("w:r"):
+        first = Run(content[0], paragraph)
+    else:
+        r = OxmlElement("w:r")
+        p.insert(1 if p.pPr is not None else 0, r)
+        first = Run(r, paragraph)
+    if content and content[-1].tag == qn("w:r"):
+        last = Run(content[-1], paragraph)
+    elif not content:
+        last = first
+    else:
+        last = paragraph.add_run("")
+    return first, last
 
 
 def annotate_docx(

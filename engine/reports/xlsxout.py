@@ -318,8 +318,9 @@ def _repack(src: IO[bytes], dst: IO[bytes], core_xml: bytes) -> None:
 
 
 def save_workbook_deterministic(wb: Workbook, stream: IO[bytes]) -> None:
-    # spooled: small reports stay in memory, a big audit's workbook goes to a temp file
-    with tempfile.SpooledTemporaryFile(max_size=64 << 20) as scratch:
+    # a real temporary file: a big audit's workbook need not fit in memory, and zipfile
+    # wants a seekable file (SpooledTemporaryFile is not one before Python 3.11)
+    with tempfile.TemporaryFile() as scratch:
         wb.save(scratch)
         wb.properties.created = wb.properties.modified = FIXED_TIME
         core_xml = tostring(wb.properties.to_tree())
