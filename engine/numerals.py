@@ -33,7 +33,7 @@ _BIG = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
 
 # Counting words after a number that do not change its value. Month/year/week/yuan are
 # deliberately absent: "三个月" is not 3 days, and the caller must see that.
-_SUFFIXES = ("个工作日", "个自然日", "工作日", "自然日", "个", "日", "天", "次", "件", "项", "份", "人", "名", "位", "家")
+_SUFFIXES = ("个工作日", "个自然日", "工作日", "自然日", "个", "日", "天", "次", "件", "项", "份", "人", "名", "位", "家")  # fmt: skip
 
 _ARABIC = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
 _ARABIC_BIG = re.compile(r"(\d+(?:\.\d+)?)([万萬亿億])")

@@ -37,19 +37,22 @@ _NUMERIC_TABLE = {
 
 # Markers exports use for "no value". Not used for text fields, where 无 is a real answer
 # (loss == 无), nor for booleans, where 无 means false (有/无).
-NULL_TOKENS = frozenset({"", "-", "--", "—", "——", "–", "/", "无", "null", "NULL", "Null", "None", "N/A", "n/a", "#N/A"})
+NULL_TOKENS = frozenset(
+    {"", "-", "--", "—", "——", "–", "/", "无", "null", "NULL", "Null", "None", "N/A", "n/a", "#N/A"}
+)
 
 
 def normalise_text(value: object) -> str:
     """Strip, collapse whitespace runs (including U+3000) to one space, ASCII-fy full-width letters/digits."""
-    s = value if isinstance(value, str) else _text_of(value)
+    s = value if isinstance(value, str) else as_text(value)
     if not s.isascii():
         s = s.translate(_TEXT_TABLE)
     # str.split() with no argument splits on every Unicode whitespace run and drops the ends.
     return " ".join(s.split())
 
 
-def _text_of(value: object) -> str:
+def as_text(value: object) -> str:
+    """A typed cell (XLSX, JSON) as the text a person would have typed."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
@@ -77,8 +80,14 @@ def _time(sep: str, colon: str = ":") -> str:
 
 
 _DATE_RES = (
-    re.compile(r"(?P<y>\d{4})\s*(?P<sep>[-/.])\s*(?P<m>\d{1,2})\s*(?P=sep)\s*(?P<d>\d{1,2})" + _time(r"(?:\s*T\s*|\s+)")),
-    re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?" + _time(r"(?:(?<=[日号])\s*|\s+)")),
+    re.compile(
+        r"(?P<y>\d{4})\s*(?P<sep>[-/.])\s*(?P<m>\d{1,2})\s*(?P=sep)\s*(?P<d>\d{1,2})"
+        + _time(r"(?:\s*T\s*|\s+)")
+    ),
+    re.compile(
+        r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?"
+        + _time(r"(?:(?<=[日号])\s*|\s+)")
+    ),
     # ISO basic: 20250303, 20250303T142205, 20250303 14:22
     re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})" + _time(r"(?:\s*T\s*|\s+)", ":?")),
 )
@@ -96,7 +105,7 @@ def parse_date(value: object) -> date:
         # Fast path: the ISO date or date-time most systems export. The dash checks keep
         # fromisoformat's other forms (week dates, compact) out of this branch; anything it
         # refuses falls through to the general parser, which gives the reason.
-        if len(s) >= 10 and s[4] == "-" and s[7] == "-":
+        if len(s) >= 10 and s[4] == "-" and s[7] == "-" and (len(s) == 10 or s[10] in " T"):
             try:
                 d = date.fromisoformat(s) if len(s) == 10 else datetime.fromisoformat(s).date()
             except ValueError:
@@ -138,7 +147,7 @@ def _date_of_number(value: int | float) -> date:
         if value.is_integer():
             value = int(value)
     if isinstance(value, int) and 10000101 <= value <= 99991231:
-        # 20250303 typed into a number cell. Serials for 1949..2100 are 17533..73415,
+        # 20250303 typed into a number cell. Serials for 1949..2100 are 17899..73415,
         # so the two readings never overlap.
         return _parse_date_text(str(value))
     if value < 1 or value > 2958465:  # 9999-12-31
@@ -280,10 +289,6 @@ def _amount_ok(amount: Decimal, raw: object) -> Decimal:
 Converter = Callable[[object], object]
 
 
-def _is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def _nullable(parse: Callable[[object], object]) -> Converter:
     def convert(value: object) -> object:
         if value.__class__ is str:
@@ -310,10 +315,12 @@ def _count(value: object) -> int:
 
 
 def _bool_or_null(value: object) -> bool | None:
-    if _is_blank(value):
+    if value is None:
         return None
-    if isinstance(value, str) and value.strip() in NULL_TOKENS and value.strip() != "无":
-        return None
+    if isinstance(value, str):
+        s = value.strip()
+        if s in NULL_TOKENS and s != "无":  # 无 is the "no" of 有/无
+            return None
     return parse_bool(value)
 
 

@@ -90,7 +90,29 @@ def test_parse_number(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["", " ", "abc", "个", "日", "十十", "百", "千五", "万", "一二十", "一百零", "零十", "三个月", "三年", "-3", "1.5", "1,50", "三三两两", "十五a", None, 15],
+    [
+        "",
+        " ",
+        "abc",
+        "个",
+        "日",
+        "十十",
+        "百",
+        "千五",
+        "万",
+        "一二十",
+        "一百零",
+        "零十",
+        "三个月",
+        "三年",
+        "-3",
+        "1.5",
+        "1,50",
+        "三三两两",
+        "十五a",
+        None,
+        15,
+    ],
 )
 def test_not_a_number(text):
     assert parse_number(text) is None

@@ -25,7 +25,7 @@ csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE))
 
 # GB2312 and GBK are subsets of GB18030, and detectors confuse them on short samples;
 # decoding with the superset never loses a character the narrower guess would read.
-_GB_FAMILY = {"gb2312", "gbk", "gb18030", "cp936", "hz", "euc_cn", "ms936"}
+_GB_FAMILY = {"gb2312", "gbk", "gb18030", "cp936", "euc_cn", "ms936"}
 _BINARY_BYTES = bytes(range(0, 9)) + bytes(range(14, 32)) + b"\x7f"
 
 _CSV_REASONS = {
@@ -35,18 +35,28 @@ _CSV_REASONS = {
 }
 
 
-def _codec_name(encoding: str) -> str:
+def codec_name(encoding: str) -> str:
+    """Python's name for an encoding, with the GBK family widened to GB18030."""
     try:
         name = codecs.lookup(encoding).name
     except LookupError:
         raise InputError(f"unknown encoding {encoding!r}") from None
+    if name == "utf-8-sig":
+        return "utf-8"  # the readers skip a BOM themselves
     return "gb18030" if name.replace("-", "_") in _GB_FAMILY else name
+
+
+def line_based(encoding: str) -> bool:
+    """Whether text in `encoding` can be split into lines at b"\n" bytes (not UTF-16/32)."""
+    return "a,\n".encode(encoding) == b"a,\n"
 
 
 def detect_encoding(sample: bytes, name: str) -> str:
     """The encoding of a CSV file from its leading bytes: utf-8, gb18030, or what
     charset-normalizer finds. Raises InputError for binary data and UTF-16/32."""
-    if sample.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if sample.startswith(
+        (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    ):
         raise InputError(f"{name}: UTF-16/UTF-32 text is not supported; save the file as UTF-8 CSV")
     if sample and sum(map(sample.count, _BINARY_BYTES)) * 10 > len(sample):
         raise InputError(f"{name}: not a text file (binary data)")
@@ -55,13 +65,18 @@ def detect_encoding(sample: bytes, name: str) -> str:
     foreign = [line for line in lines if not line.isascii()]
     if not foreign:
         return "utf-8"  # ASCII so far; a later GBK line becomes a reject naming the problem
-    valid = sum(1 for line in foreign if _is_utf8(line))
-    if valid * 2 >= len(foreign):
+    header = next((line for line in lines if line.strip()), b"")
+    if not header.isascii():
+        # Chinese GBK text is practically never valid UTF-8, so a Chinese header decides
+        # alone, whatever junk lines follow it.
+        if _is_utf8(header):
+            return "utf-8"
+    elif 2 * sum(1 for line in foreign if _is_utf8(line)) >= len(foreign):
         return "utf-8"  # most non-ASCII lines are UTF-8; the rest become rejects
-    guess = from_bytes(b"\n".join(foreign)[:SAMPLE // 2]).best()
-    if guess is None:
-        return "gb18030"  # the only other encoding Chinese government exports use
-    return _codec_name(guess.encoding)
+    guess = from_bytes(b"\n".join(foreign)[: SAMPLE // 2]).best()
+    encoding = codec_name(guess.encoding) if guess is not None else "gb18030"
+    # Without a BOM, GB18030 is the only other encoding Chinese government exports use.
+    return encoding if line_based(encoding) else "gb18030"
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -75,23 +90,23 @@ def _is_utf8(data: bytes) -> bool:
 class CsvFile:
     """One CSV file: its encoding, delimiter and header, and a stream of its records."""
 
-    def __init__(self, path: str, encoding: str | None = None, name: str | None = None):
+    def __init__(self, path: str, encoding: str | None = None):
         self.path = path
-        self.name = name or os.fspath(path)
+        self.name = os.fspath(path)  # for messages
         with open(path, "rb") as f:
             sample = f.read(SAMPLE)
         self.bom = sample.startswith(codecs.BOM_UTF8)
         if encoding:
-            self.encoding = _codec_name(encoding)
-            if self.encoding.startswith(("utf_16", "utf_32", "utf-16", "utf-32")):
-                raise InputError(f"{self.name}: UTF-16/UTF-32 text is not supported; save the file as UTF-8 CSV")
-            self.bom = self.bom and self.encoding in ("utf-8", "utf_8", "utf-8-sig", "utf_8_sig")
+            self.encoding = codec_name(encoding)
+            if not line_based(self.encoding):
+                raise InputError(
+                    f"{self.name}: {self.encoding} text is not supported; save the file as UTF-8 CSV"
+                )
+            self.bom = self.bom and self.encoding == "utf-8"
         elif self.bom:
             self.encoding = "utf-8"
         else:
             self.encoding = detect_encoding(sample, self.name)
-        if self.encoding in ("utf-8-sig", "utf_8_sig"):
-            self.encoding = "utf-8"  # the BOM is skipped by offset, not by codec
         body = sample[3:] if self.bom else sample
         if not body.strip():
             raise InputError(f"{self.name}: empty file")
@@ -165,17 +180,18 @@ class CsvFile:
             else:
                 try:
                     text = data.decode(encoding)
+                    # GB18030 decodes most byte strings, so a UTF-8 line in a GBK file
+                    # tends to come out as mojibake rather than as an error: test its bytes.
+                    if check_utf8 and not data.isascii() and _is_utf8(data):
+                        problems[lineno] = f"line {lineno}: UTF-8 text in a GB18030 file (mixed encodings)"
                 except UnicodeDecodeError as e:
                     text = data.decode(encoding, "replace")
                     problems[lineno] = (
-                        f"line {lineno}: bytes that are not valid {encoding} at byte {e.start + 1} "
+                        f"line {lineno}: UTF-8 text in a GB18030 file (mixed encodings)"
+                        if check_utf8 and _is_utf8(data)
+                        else f"line {lineno}: bytes that are not valid {encoding} at byte {e.start + 1} "
                         "(mixed encodings? see --encoding)"
                     )
-                else:
-                    # GB18030 decodes almost any byte string, so UTF-8 lines in a GBK file
-                    # come out as mojibake rather than as errors; catch them by their bytes.
-                    if check_utf8 and not data.isascii() and _is_utf8(data):
-                        problems[lineno] = f"line {lineno}: UTF-8 text in a GB18030 file (mixed encodings)"
             if not buf:
                 pending = 0
             pending += len(text)

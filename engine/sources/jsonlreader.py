@@ -13,17 +13,28 @@ from collections.abc import Iterator
 import orjson
 
 from ..errors import InputError
-from .csvreader import MAX_LINE
+from .csvreader import MAX_LINE, codec_name, line_based
 
+_JSON_TYPES = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
 HEADER_SAMPLE = 1000  # non-blank lines read up front to learn which keys the file uses
 
 
 class JsonlFile:
-    def __init__(self, path: str, encoding: str | None = None, name: str | None = None):
+    def __init__(self, path: str, encoding: str | None = None):
         self.path = path
-        self.name = name or os.fspath(path)
-        # orjson reads UTF-8 bytes directly; another encoding must be decoded first.
-        self.encoding = None if encoding is None or encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+        self.name = os.fspath(path)  # for messages
+        # orjson reads UTF-8 bytes directly; only another encoding is decoded first.
+        self.encoding = codec_name(encoding) if encoding else "utf-8"
+        if not line_based(self.encoding):
+            raise InputError(f"{self.name}: {self.encoding} text is not supported; save the file as UTF-8")
+        self._decode = self.encoding != "utf-8"
         keys: dict[str, None] = {}  # ordered union of the keys seen
         seen = objects = 0
         for _, obj, _problem in self.records():
@@ -59,17 +70,21 @@ class JsonlFile:
                 if not data.strip():
                     continue
                 try:
-                    obj = orjson.loads(data if self.encoding is None else data.decode(self.encoding))
+                    obj = orjson.loads(data.decode(self.encoding) if self._decode else data)
                 except (orjson.JSONDecodeError, UnicodeDecodeError) as e:
                     yield lineno, self._text(data), f"bad JSON: {str(e).splitlines()[0]}"
                     continue
                 if isinstance(obj, dict):
                     yield lineno, obj, None
                 else:
-                    yield lineno, self._text(data), f"not a JSON object but {type(obj).__name__}"
+                    yield (
+                        lineno,
+                        self._text(data),
+                        f"not a JSON object but {_JSON_TYPES.get(type(obj), 'a value')}",
+                    )
 
     def _text(self, data: bytes) -> str:
-        return data.decode(self.encoding or "utf-8", "replace").rstrip("\r\n")
+        return data.decode(self.encoding, "replace").rstrip("\r\n")
 
     @staticmethod
     def raw_text(data: object) -> str:

@@ -20,12 +20,20 @@ from itertools import islice
 
 from ..errors import InputError, XukeError
 from ..schema import RECORD_FIELDS, FieldSpec, record_aliases
-from ..values import _text_of, converter, normalise_text
+from ..values import as_text, converter, normalise_text
 from .csvreader import CsvFile
 from .jsonlreader import JsonlFile
 from .xlsxreader import XlsxFile
 
-_FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx", ".xlsm": "xlsx"}
+_FORMATS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+}
 _SPECS = {spec.name: spec for spec in RECORD_FIELDS}
 CACHE_SIZE = 4096  # distinct raw values remembered per column (dates, departments, 是/否 ...)
 
@@ -54,7 +62,7 @@ class Reject:
 
 def header_key(text: object) -> str:
     """Headers match ignoring surrounding and repeated whitespace, full/half width and ASCII case."""
-    s = unicodedata.normalize("NFKC", text if isinstance(text, str) else _text_of(text)).replace("\ufeff", "")
+    s = unicodedata.normalize("NFKC", text if isinstance(text, str) else as_text(text)).replace("\ufeff", "")
     return " ".join(s.split()).lower()
 
 
@@ -121,7 +129,9 @@ class _Layout:
             text = normalise_text(cell) if cell is not None else ""
             name = text or f"column {i + 1}"
             if name in names:  # unknown duplicates stay apart in `extra`
-                name = next(f"{name} ({k})" for k in range(2, len(header) + 2) if f"{name} ({k})" not in names)
+                name = next(
+                    f"{name} ({k})" for k in range(2, len(header) + 2) if f"{name} ({k})" not in names
+                )
             names.add(name)
             self.headers.append(name)
             canonical = index.get(header_key(text)) if text else None
@@ -129,17 +139,15 @@ class _Layout:
                 self.extras.append((i, name))
                 continue
             if canonical in owner:
-                raise InputError(f"{where}: columns {owner[canonical]!r} and {name!r} both map to {canonical}")
+                raise InputError(
+                    f"{where}: columns {owner[canonical]!r} and {name!r} both map to {canonical}"
+                )
             owner[canonical] = name
             self.mapping[name] = canonical
             self.columns.append((i, canonical, *_column(_SPECS[canonical])))
         self.fields = set(owner)
         self.ncols = len(header)
-        missing = [f for f in required if f not in owner]
-        if missing:
-            wanted = "; ".join(f"{f} ({' / '.join(_SPECS[f].aliases)})" for f in missing)
-            found = ", ".join(self.headers) or "none"
-            raise InputError(f"{where}: no column for required {wanted}; headers found: {found}")
+        _require(self.fields, self.headers, required, where)
 
     def build(self, cells: list[str]) -> tuple[dict[str, object], list[str] | None]:
         """Typed values of one row of text cells (CSV) aligned with the header, and any errors.
@@ -186,15 +194,23 @@ class _Layout:
         for i, name in self.extras:
             cell = cells[i]
             if cell is not None and cell != "":
-                out[name] = cell if cell.__class__ is str else _text_of(cell)
+                out[name] = cell if cell.__class__ is str else as_text(cell)
         return out
 
     def raw(self, cells) -> dict[str, str]:
         out = {}
         for i, cell in enumerate(cells):
             key = self.headers[i] if i < len(self.headers) else f"_col{i + 1}"
-            out[key] = "" if cell is None else cell if cell.__class__ is str else _text_of(cell)
+            out[key] = "" if cell is None else cell if cell.__class__ is str else as_text(cell)
         return out
+
+
+def _require(fields: set[str], headers: list[str], required: tuple[str, ...], where: str) -> None:
+    missing = [f for f in required if f not in fields]
+    if missing:
+        wanted = "; ".join(f"{f} ({' / '.join(_SPECS[f].aliases)})" for f in missing)
+        found = ", ".join(normalise_text(h) for h in headers) or "none"  # one line, whatever the keys hold
+        raise InputError(f"{where}: no column for required {wanted}; headers found: {found}")
 
 
 def _blank(cells) -> bool:
@@ -230,7 +246,10 @@ class _SeenIds:
     def add(self, key: str, row: int) -> int:
         """0 if `key` is new (it is now recorded at `row`); else the row it was first seen
         on, or -1 when that row number was too large to store."""
-        h = int.from_bytes(blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little") or 1
+        h = (
+            int.from_bytes(blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+            or 1
+        )
         keys, mask = self._keys, self._mask
         i = h & mask
         while True:
@@ -281,46 +300,53 @@ class RecordSource:
         required: tuple[str, ...] | list[str] = ("case_id", "received_at"),
     ):
         self.path = os.fspath(path)
-        self.name = self.path
         self.required = tuple(required)
         for f in self.required:
             if f not in _SPECS:
                 raise XukeError(f"required field {f!r} is not a record field")
         index = alias_index(aliases)
         if not os.path.exists(self.path):
-            raise InputError(f"{self.name}: no such file")
+            raise InputError(f"{self.path}: no such file")
         if os.path.isdir(self.path):
-            raise InputError(f"{self.name}: is a directory, not a file")
+            raise InputError(f"{self.path}: is a directory, not a file")
         ext = os.path.splitext(self.path)[1].lower()
         self.format = _FORMATS.get(ext)
         if self.format is None:
             hint = " (save it as .xlsx or CSV)" if ext == ".xls" else ""
             raise InputError(
-                f"{self.name}: unsupported file type {ext or '(none)'!r}{hint}; expected .csv, .tsv, .jsonl or .xlsx"
+                f"{self.path}: unsupported file type {ext or '(none)'!r}{hint}; expected .csv, .tsv, .jsonl or .xlsx"
             )
         if sheet is not None and self.format != "xlsx":
-            raise InputError(f"{self.name}: a sheet can only be chosen in an .xlsx workbook")
+            raise InputError(f"{self.path}: a sheet can only be chosen in an .xlsx workbook")
         try:
             if self.format == "csv":
-                self._file = CsvFile(self.path, encoding, self.name)
-                self._layouts = {None: _Layout(self._file.header, index, self.required, self.name)}
+                self._file = CsvFile(self.path, encoding)
+                self._layouts = {None: _Layout(self._file.header, index, self.required, self.path)}
             elif self.format == "jsonl":
-                self._file = JsonlFile(self.path, encoding, self.name)
-                self._layouts = {None: _Layout(self._file.header, index, self.required, self.name)}
+                # Keys may differ from line to line, so the sample's keys only describe
+                # the file; each object is mapped key by key as it is read.
+                self._file = JsonlFile(self.path, encoding)
+                self._layouts = {}
             else:
-                self._file = XlsxFile(self.path, sheet, self.name)
+                self._file = XlsxFile(self.path, sheet)
                 self._layouts = {
-                    title: _Layout(header, index, self.required, f"{self.name} [sheet {title}]")
+                    title: _Layout(header, index, self.required, f"{self.path} [sheet {title}]")
                     for title, (_, header) in self._file.headers.items()
                 }
         except OSError as e:
-            raise InputError(f"{self.name}: cannot read: {e.strerror or e}") from None
+            raise InputError(f"{self.path}: cannot read: {e.strerror or e}") from None
         self._index = index
         layouts = list(self._layouts.values())
-        self.headers = list(dict.fromkeys(h for lay in layouts for h in lay.headers))
-        self.mapping = {h: c for lay in layouts for h, c in lay.mapping.items()}
+        if layouts:
+            self.headers = list(dict.fromkeys(h for lay in layouts for h in lay.headers))
+            self.mapping = {h: c for lay in layouts for h, c in lay.mapping.items()}
+            self.present_fields = set.intersection(*(lay.fields for lay in layouts))
+        else:
+            self.headers = list(self._file.header)
+            self.mapping = {k: index[header_key(k)] for k in self.headers if header_key(k) in index}
+            self.present_fields = set(self.mapping.values())
+            _require(self.present_fields, self.headers, self.required, self.path)
         self.unknown_headers = [h for h in self.headers if h not in self.mapping]
-        self.present_fields = set.intersection(*(lay.fields for lay in layouts))
 
     @property
     def encoding(self) -> str | None:
@@ -344,7 +370,7 @@ class RecordSource:
     def _finish(self, n, values, extra, errors, seen, sheet, line, raw, cells):
         """Required values and duplicate ids, then the Row, or the Reject with raw(cells)."""
         for f in self.required:
-            if f not in values:
+            if f not in values and not (errors and any(e.startswith(f + ":") for e in errors)):
                 errors = (errors or []) + [f"{f}: required value is empty"]
         case_id = values.get("case_id")
         if case_id is not None:
@@ -388,7 +414,7 @@ class RecordSource:
                 yield Reject(n, f"cells beyond the header's {ncols} columns", layout.raw(cells), sheet, line)
                 continue
             if len(cells) < ncols:
-                cells = cells + (None,) * (ncols - len(cells))
+                cells = [*cells, *(None,) * (ncols - len(cells))]
             values, errors = layout.build_typed(cells)
             if "case_id" not in values and _blank(cells):
                 continue
@@ -397,10 +423,10 @@ class RecordSource:
             yield self._finish(n, values, extra, errors, seen, sheet, line, layout.raw, cells[:ncols])
 
     def _iter_jsonl(self) -> Iterator[Row | Reject]:
-        layout = self._layouts[None]
         index, text = self._index, JsonlFile.raw_text
-        by_field = {name: (get, convert) for _, name, get, convert in layout.columns}
-        targets: dict[str, tuple] = {}  # key -> (canonical field, lookup, convert) or (extra name, None, None)
+        by_field: dict[str, tuple[Callable, Callable]] = {}
+        # key -> (canonical field, lookup, convert), or (extra name, None, None)
+        targets: dict[str, tuple] = {}
         seen = _SeenIds()
         n = 0
         for line, obj, problem in self._file.records():
@@ -419,7 +445,7 @@ class RecordSource:
                     if canonical is None:
                         target = (key, None, None)
                     else:
-                        if canonical not in by_field:  # a key first seen after the sample
+                        if canonical not in by_field:  # aliases of one field share a cache
                             by_field[canonical] = _column(_SPECS[canonical])
                         target = (canonical, *by_field[canonical])
                     targets[key] = target

@@ -22,9 +22,9 @@ def _blank(cell: object) -> bool:
 class XlsxFile:
     """A workbook: the sheets to read and, for each, its header (first non-empty row)."""
 
-    def __init__(self, path: str, sheet: str | None = None, name: str | None = None):
+    def __init__(self, path: str, sheet: str | None = None):
         self.path = path
-        self.name = name or os.fspath(path)
+        self.name = os.fspath(path)  # for messages
         self.headers: dict[str, tuple[int, list[object]]] = {}  # sheet -> (header row number, header)
         wb = self._open()
         try:
