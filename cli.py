@@ -19,6 +19,15 @@ EPILOG_FMT = """examples:
 """
 
 
+def _output_options(p) -> None:
+    from engine.reports.emit import FORMATS
+
+    p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    p.add_argument("-o", "--output", default="-", metavar="FILE", help="write the report here (default: stdout)")
+    p.add_argument("--fail-on", choices=("critical", "error", "warning", "info", "never"), default="error",
+                   help="exit 1 when a finding is at least this severe (default: error)")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="xuke",
@@ -46,17 +55,29 @@ def _parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("audit", help="audit approval records (CSV, JSONL, XLSX)",
                        epilog="examples:\n  xuke audit fixtures/approvals/sample.csv --as-of 2025-12-31\n"
-                              "  xuke audit export.xlsx --format json > report.json",
+                              "  xuke audit export.xlsx --format json -o report.json --xlsx report.xlsx",
                        formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     a.add_argument("files", nargs="+", metavar="FILE")
     a.add_argument("--rules", action="append", metavar="PATH", help="rule files or folders (default: rules/)")
     a.add_argument("--as-of", metavar="DATE", help="the audit date for open cases (default: today)")
-    a.add_argument("--format", choices=("text", "json", "jsonl"), default="text")
     a.add_argument("--encoding", help="force the input encoding (default: detected)")
     a.add_argument("--sheet", help="read only this XLSX sheet")
     a.add_argument("--calendar", metavar="FILE", help="working-day calendar overrides (YAML)")
     a.add_argument("--rejects", metavar="FILE", help="write rejected rows with their reasons (JSONL)")
-    a.add_argument("--fail-on", choices=("critical", "error", "warning", "info", "never"), default="error")
+    a.add_argument("--xlsx", metavar="FILE", help="also write an Excel workbook (findings, per department, per rule)")
+    _output_options(a)
+
+    li = sub.add_parser("lint", help="lint draft policy documents (.txt, .md, .docx)",
+                        epilog="examples:\n  xuke lint fixtures/policies/\n"
+                               "  xuke lint draft.docx --annotate draft.reviewed.docx\n"
+                               "  xuke lint draft.md --format sarif -o lint.sarif",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    li.add_argument("files", nargs="+", metavar="FILE")
+    li.add_argument("--rules", action="append", metavar="PATH", help="rule files or folders (default: rules/)")
+    li.add_argument("--kind", help="document kind when not in front matter or title (规范性文件, 办事指南)")
+    li.add_argument("--encoding", help="force the input encoding (default: detected)")
+    li.add_argument("--annotate", metavar="OUT.docx", help="write a copy of a .docx draft with a review comment per finding")
+    _output_options(li)
 
     r = sub.add_parser("rules", help="list the loaded rules")
     rsub = r.add_subparsers(dest="rules_command", metavar="SUBCOMMAND")
@@ -159,57 +180,79 @@ def _cmd_test(args) -> int:
     return 1 if failed else 0
 
 
-def _cmd_audit(args) -> int:
+def _as_of(value):
     import datetime as dt
 
+    try:
+        return dt.date.fromisoformat(value) if value else dt.date.today()
+    except ValueError:
+        raise XukeError(f"--as-of: not a date: {value!r} (use YYYY-MM-DD)") from None
+
+
+def _rules_meta(base):
+    from engine.reports import RuleMeta
+
+    return {
+        i.rule.id: RuleMeta(i.rule.id, i.rule.title, i.rule.severity or "info", tuple(i.rule.cites),
+                            tuple(i.rule.tags), i.file, i.rule.id_pos.line)
+        for i in base.ordered_rules() if i.rule.reports
+    }  # fmt: skip
+
+
+def _exit_code(findings, fail_on) -> int:
+    from engine.findings import at_or_above
+
+    return 1 if any(at_or_above(f.severity, fail_on) for f in findings) else 0
+
+
+def _cmd_audit(args) -> int:
     import orjson
 
     from engine.audit import audit_files
-    from engine.findings import at_or_above
     from engine.loader import STANDARD_RULES, load
+    from engine.reports.atomic import atomic_write
+    from engine.reports.emit import emit
 
-    try:
-        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
-    except ValueError:
-        raise XukeError(f"--as-of: not a date: {args.as_of!r} (use YYYY-MM-DD)") from None
+    as_of = _as_of(args.as_of)
     base = load(args.rules or [STANDARD_RULES])
     result = audit_files(base, args.files, _calendar(args.calendar), as_of, encoding=args.encoding,
                          sheet=args.sheet)  # fmt: skip
+    meta = _rules_meta(base)
     if args.rejects:
-        with open(args.rejects, "wb") as out:
-            for rej in result.rejects:
-                out.write(orjson.dumps(rej) + b"\n")
-    if args.format == "json":
-        doc = {"findings": [f.to_dict() for f in result.findings], "summary": result.summary}
-        sys.stdout.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
-    elif args.format == "jsonl":
-        for f in result.findings:
-            sys.stdout.write(orjson.dumps(f.to_dict()).decode() + "\n")
-    else:
-        _print_audit_text(result)
-    return 1 if any(at_or_above(f.severity, args.fail_on) for f in result.findings) else 0
+        data = b"".join(orjson.dumps(r) + b"\n" for r in result.rejects)
+        atomic_write(args.rejects, lambda fh: fh.write(data), binary=True)
+    if args.xlsx:
+        from engine.reports.xlsxout import write_xlsx
+
+        write_xlsx(args.xlsx, result.findings, result.summary, meta)
+    emit(args.format, args.output, result.findings, result.summary, meta, job="audit")
+    return _exit_code(result.findings, args.fail_on)
 
 
-def _print_audit_text(result) -> None:
-    from rich.console import Console
-    from rich.table import Table
+def _cmd_lint(args) -> int:
+    from engine.lint import lint_files
+    from engine.loader import STANDARD_RULES, load
+    from engine.reports.emit import emit
 
-    s = result.summary
-    console = Console()
-    console.print(f"rows read {s['rows_read']} = evaluated {s['rows_evaluated']} + rejected {s['rows_rejected']}; "
-                  f"{s['findings']} findings (as of {s['as_of']})")  # fmt: skip
-    table = Table(title="findings by rule")
-    table.add_column("rule")
-    table.add_column("count", justify="right")
-    for rule, n in s["findings_by_rule"].items():
-        table.add_row(rule, str(n))
-    console.print(table)
-    for item in s["skipped_rules"]:
-        console.print(f"skipped {item['rule']}: {item['reason']}")
+    base = load(args.rules or [STANDARD_RULES])
+    result = lint_files(base, args.files, _calendar(None), kind=args.kind, encoding=args.encoding)
+    meta = _rules_meta(base)
+    if args.annotate:
+        from engine.reports.docx_annotate import annotate_docx
+        from engine.sources.documents import docx_paragraphs
+
+        drafts = [d["file"] for d in result.documents if d["file"].lower().endswith(".docx")]
+        if len(drafts) != 1:
+            raise XukeError(f"--annotate needs exactly one .docx draft among the files, found {len(drafts)}")
+        mine = [f for f in result.findings if f.file == drafts[0]]
+        annotate_docx(drafts[0], args.annotate, mine, docx_paragraphs)
+    emit(args.format, args.output, result.findings, result.summary, meta, job="lint")
+    return _exit_code(result.findings, args.fail_on)
 
 
 COMMANDS = {
     "check": _cmd_check, "fmt": _cmd_fmt, "rules": _cmd_rules, "test": _cmd_test, "audit": _cmd_audit,
+    "lint": _cmd_lint,
 }  # fmt: skip
 
 

@@ -78,6 +78,7 @@ def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, 
     skipped_all: dict[str, str] = {}
     ctx = Context(calendar, as_of)
     summary_state: dict = {}
+    departments: dict[str, int] = {}
     program = None
     for path in paths:
         source = RecordSource(str(path), encoding=encoding, sheet=sheet, aliases=aliases)
@@ -91,6 +92,9 @@ def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, 
                 if isinstance(item, Reject):
                     rejects.append({"file": str(path), "row": item.row, "reason": item.reason})
                     continue
+                dept = item.values.get("department")
+                if dept is not None:
+                    departments[dept] = departments.get(dept, 0) + 1
                 fact = input_fact("record", item.values, file=str(path), row=item.row)
                 case = program.run_case([fact], ctx)
                 findings.extend(case.findings)
@@ -111,6 +115,7 @@ def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, 
         "findings": len(findings),
         "findings_by_rule": dict(sorted(by_rule.items())),
         "skipped_rules": [{"rule": r, "reason": why} for r, why in sorted(skipped_all.items())],
+        "departments": {d: {"cases": n} for d, n in sorted(departments.items())},
         "as_of": as_of.isoformat(),
     }
     return AuditResult(findings, rejects, summary)

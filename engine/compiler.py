@@ -187,6 +187,14 @@ class Compiler:
                 parts = [p if isinstance(p, str) else self.expr(p, info.consts, None, bindings)
                          for p in a.template.parts]  # fmt: skip
                 actions.append({"report": a.binding, "template": parts})
+        highlight = []
+        reported = {a.binding for a in rule.then if isinstance(a, A.Report)}
+        for p in rule.when:
+            if p.binding in reported and p.type in ("clause", "document"):
+                for c in p.constraints:
+                    for m in _matches_on_text(c):
+                        highlight.append({"expr": self.expr(m.left, info.consts, p.type, bindings),
+                                          "regex": m.right.pattern})  # fmt: skip
         return {
             "id": rule.id,
             "title": rule.title,
@@ -200,6 +208,7 @@ class Compiler:
             "stratum": info.stratum,
             "patterns": patterns,
             "actions": actions,
+            "highlight": highlight,
         }
 
     def _summary(self, decl: A.SummaryDecl) -> dict:
@@ -209,6 +218,25 @@ class Compiler:
             conds = [self.expr(c, consts, item.pattern.type, {}) for c in item.pattern.constraints]
             items.append({"name": item.name, "func": item.func, "type": item.pattern.type, "where": conds})
         return {"name": decl.name, "by": decl.by, "items": items}
+
+
+def _matches_on_text(expr):
+    """`X matches /re/` constraints whose X is computed from the fact's own text: the
+    words they match are what a finding highlights."""
+    if isinstance(expr, A.Binary):
+        if expr.op == "matches" and isinstance(expr.right, A.Regex) and _mentions(expr.left, "text"):
+            return [expr]
+        if expr.op in ("and", "or"):
+            return _matches_on_text(expr.left) + _matches_on_text(expr.right)
+    return []
+
+
+def _mentions(expr, name: str) -> bool:
+    if isinstance(expr, A.Name):
+        return expr.id == name
+    if isinstance(expr, A.Call):
+        return any(_mentions(a, name) for a in expr.args)
+    return False
 
 
 def _uses_refs(ir) -> bool:

@@ -29,8 +29,11 @@ class Finding:
     trace: dict[str, Any] = field(default_factory=dict)
 
     def sort_key(self):
+        # summary findings (a group, no row) come after the rows of their file, so a
+        # streamed audit writes them last and its output is still in sorted order
         return (
             self.file or "",
+            1 if self.group is not None else 0,
             self.row if self.row is not None else (self.line if self.line is not None else 0),
             str(sorted((self.group or {}).items())),
             self.rule,

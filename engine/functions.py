@@ -158,6 +158,25 @@ _register(
     Function("year", (1, 1), _year_sig, lambda ctx, d: d.year, "the year of a date"),
 )  # fmt: skip
 
+def _text_fn(name, attr, doc):
+    def sig(argtypes):
+        _expect(argtypes, [T.TEXT], name)
+        return T.TEXT
+
+    def impl(ctx, text):
+        from . import legaltext
+
+        return getattr(legaltext, attr)(text)
+
+    return Function(name, (1, 1), sig, impl, doc)
+
+
+_register(
+    _text_fn("without_prohibitions", "without_prohibitions",
+             "the text with its prohibitions (不得收取, 不得指定 ...) blanked out, same length"),
+    _text_fn("basis", "basis", "the laws and regulations the text cites as its basis, or null"),
+)  # fmt: skip
+
 for _name, _attr, _doc in (
     ("cites_basis", "cites_basis", "the clause names a law, regulation or State Council decision as its basis"),
     ("prohibits", "prohibits", "the clause forbids something (不得收取, 不得指定, 严禁 ...)"),

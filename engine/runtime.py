@@ -70,6 +70,11 @@ class CompiledProgram:
             for t, spec in ir["types"].items()
         }
         self.actions = {r["id"]: self._compile_actions(r) for r in ir["rules"]}
+        self.highlights = {
+            r["id"]: [(compile_expr(h["expr"]), compile_expr({"regex": h["regex"]})(None, None, None))
+                      for h in r.get("highlight", ())]
+            for r in ir["rules"]
+        }  # fmt: skip
         self.case_strata = self._strata("case")
         self.summary_strata = self._strata("summary")
         self.summaries = [self._compile_summary(s) for s in ir["summaries"]]
@@ -223,12 +228,28 @@ class CompiledProgram:
             f.line = values.get("line", src.origin.get("line"))
             f.article = values.get("article")
             f.text = values.get("text") if src.type == "clause" else values.get("title")
-            span = src.origin.get("span_of")
-            if span:
-                f.span = span(f.text, message)
-        elif src.origin.get("summary"):
+            if subject is src:
+                f.span = self._span(rule["id"], values)
+        if src.type == "record" and values.get("department") is not None:
+            f.trace["record"] = {"department": values["department"]}
+        if src.origin.get("summary"):
             f.group = {src.origin["summary_by"]: values.get(src.origin["summary_by"])}
         return f
+
+    def _span(self, rule_id: str, values: dict):
+        """Where the offending words are in the clause text: the first match of the rule's
+        own `matches` constraints on that text."""
+        for expr, rx in self.highlights.get(rule_id, ()):
+            try:
+                target = expr(values, None, None)
+            except Exception:  # a highlight is a nicety; never fail a finding over it
+                continue
+            if target is None:
+                continue
+            m = rx.search(str(target))
+            if m and m.end() > m.start():
+                return (m.start(), m.end())
+        return None
 
     # ---- summaries ----
     def new_summary_state(self) -> dict:

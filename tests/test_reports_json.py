@@ -36,8 +36,9 @@ def test_json_document_shape_and_order(tmp_path):
     first = doc["findings"][0]
     assert list(first)[:7] == ["rule", "severity", "title", "message", "cites", "tags", "file"]
     assert list(first)[-2:] == ["fingerprint", "trace"]
-    keys = [(f["file"], f.get("row") or f.get("line") or 0, f["rule"]) for f in doc["findings"]]
-    assert keys == sorted(keys, key=lambda k: (k[0], k[1]))
+    # within a file: rows or lines in order, then summary (group) findings last
+    keys = [(f["file"], "group" in f, f.get("row") or f.get("line") or 0, f["rule"]) for f in doc["findings"]]
+    assert keys == sorted(keys, key=lambda k: (k[0], k[1], k[2]))
     assert list(doc["summary"])[:6] == [
         "rows_read",
         "rows_evaluated",

@@ -1,0 +1,64 @@
+"""Linting draft policy documents: each document is one engine session holding its
+`document` fact and one `clause` fact per clause."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .checker import RuleBase
+from .compiler import compile_rules
+from .errors import XukeError
+from .runtime import CompiledProgram, Context, input_fact
+from .sources.documents import read_document
+
+DOCUMENT_SUFFIXES = (".txt", ".md", ".docx")
+
+
+@dataclass
+class LintResult:
+    findings: list
+    documents: list = field(default_factory=list)  # (file, title, kind, clauses)
+    summary: dict = field(default_factory=dict)
+
+
+def document_files(paths) -> list[Path]:
+    """Drafts named, or inside named folders (README.md files are documentation, skipped)."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            out.extend(sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in DOCUMENT_SUFFIXES
+                              and q.name.lower() != "readme.md"))  # fmt: skip
+        elif p.is_file():
+            if p.suffix.lower() not in DOCUMENT_SUFFIXES:
+                raise XukeError(f"{raw}: not a draft xuke can read (use .txt, .md or .docx)")
+            out.append(p)
+        else:
+            raise XukeError(f"{raw}: no such file or directory")
+    return out
+
+
+def lint_files(base: RuleBase, paths, calendar, kind=None, encoding=None, program=None,
+               as_of: dt.date | None = None) -> LintResult:  # fmt: skip
+    program = program or CompiledProgram(compile_rules(base))
+    ctx = Context(calendar, as_of or dt.date.today())
+    findings, documents = [], []
+    for path in document_files(paths):
+        doc = read_document(str(path), kind=kind, encoding=encoding)
+        facts = [input_fact("document", doc.fact(), file=doc.file, line=1)]
+        facts += [input_fact("clause", c.fact(), file=doc.file, line=c.line) for c in doc.clauses]
+        findings.extend(program.run_case(facts, ctx).findings)
+        documents.append({"file": doc.file, "title": doc.title, "kind": doc.kind, "clauses": len(doc.clauses)})
+    findings.sort(key=lambda f: f.sort_key())
+    by_rule: dict[str, int] = {}
+    for f in findings:
+        by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
+    summary = {
+        "documents": len(documents),
+        "clauses": sum(d["clauses"] for d in documents),
+        "findings": len(findings),
+        "findings_by_rule": dict(sorted(by_rule.items())),
+        "by_document": documents,
+    }
+    return LintResult(findings, documents, summary)
