@@ -65,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--calendar", metavar="FILE", help="working-day calendar overrides (YAML)")
     a.add_argument("--rejects", metavar="FILE", help="write rejected rows with their reasons (JSONL)")
     a.add_argument("--xlsx", metavar="FILE", help="also write an Excel workbook (findings, per department, per rule)")
+    a.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: the number of cores)")
+    a.add_argument("--chunk-size", type=int, default=2000, metavar="ROWS", help="rows per unit of work (default: 2000)")
     _output_options(a)
 
     li = sub.add_parser("lint", help="lint draft policy documents (.txt, .md, .docx)",
@@ -206,17 +208,28 @@ def _exit_code(findings, fail_on) -> int:
 
 
 def _cmd_audit(args) -> int:
-    import orjson
-
-    from engine.audit import audit_files
+    from engine.audit import audit_files, default_jobs
     from engine.loader import STANDARD_RULES, load
-    from engine.reports.atomic import atomic_write
-    from engine.reports.emit import emit
 
     as_of = _as_of(args.as_of)
     base = load(args.rules or [STANDARD_RULES])
+    jobs = args.jobs or default_jobs()
     result = audit_files(base, args.files, _calendar(args.calendar), as_of, encoding=args.encoding,
-                         sheet=args.sheet)  # fmt: skip
+                         sheet=args.sheet, jobs=jobs, chunk_size=args.chunk_size,
+                         calendar_path=args.calendar)  # fmt: skip
+    try:
+        return _report_audit(args, base, result)
+    finally:
+        result.close()
+
+
+def _report_audit(args, base, result) -> int:
+    import orjson
+
+    from engine.findings import at_or_above
+    from engine.reports.atomic import atomic_write
+    from engine.reports.emit import emit
+
     meta = _rules_meta(base)
     if args.rejects:
         data = b"".join(orjson.dumps(r) + b"\n" for r in result.rejects)
@@ -226,7 +239,8 @@ def _cmd_audit(args) -> int:
 
         write_xlsx(args.xlsx, result.findings, result.summary, meta)
     emit(args.format, args.output, result.findings, result.summary, meta, job="audit")
-    return _exit_code(result.findings, args.fail_on)
+    worst = {f.severity for f in result.findings}
+    return 1 if any(at_or_above(s, args.fail_on) for s in worst) else 0
 
 
 def _cmd_lint(args) -> int:

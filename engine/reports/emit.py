@@ -15,15 +15,25 @@ FORMATS = ("text", "json", "jsonl", "csv", "sarif")
 
 def emit(fmt: str, out: str, findings: Iterable[Finding], summary: Mapping[str, Any] | None,
          rules_meta: Mapping[str, RuleMeta] | None, job: str = "audit", base_dir: str | None = None) -> None:  # fmt: skip
-    findings = list(findings)
+    if fmt == "jsonl":
+        from .jsonout import JsonlWriter
+
+        # streamed: the findings arrive in sorted order, chunk by chunk
+        with JsonlWriter(out) as writer:
+            batch: list = []
+            for f in findings:
+                batch.append(f)
+                if len(batch) >= 5000:
+                    writer.write(batch)
+                    batch = []
+            writer.write(batch)
+        return
+    if fmt != "text":
+        findings = list(findings)
     if fmt == "json":
         from .jsonout import write_json
 
         write_json(out, findings, summary)
-    elif fmt == "jsonl":
-        from .jsonout import write_jsonl
-
-        write_jsonl(out, findings)
     elif fmt == "csv":
         from .csvout import write_csv
 
@@ -46,7 +56,7 @@ def _text(out, findings, summary, rules_meta, job) -> None:
         if job == "lint":
             text.lint_report(console, findings, rules_meta)
         else:
-            text.audit_report(console, findings, summary, rules_meta)
+            text.audit_report(console, findings, summary, rules_meta)  # aggregates as it reads
 
     if out == "-":
         render(Console(file=sys.stdout))
