@@ -81,6 +81,20 @@ def _parser() -> argparse.ArgumentParser:
     li.add_argument("--annotate", metavar="OUT.docx", help="write a copy of a .docx draft with a review comment per finding")
     _output_options(li)
 
+    e = sub.add_parser("explain", help="show why findings were reported: the derivation tree",
+                       epilog="examples:\n  xuke explain fixtures/approvals/sample.csv --case 3201002500000004 "
+                              "--as-of 2025-12-31\n  xuke explain export.csv --rule FP-1 --limit 5\n"
+                              "  xuke explain draft.docx --rule DOC-58-FEE",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    e.add_argument("file", metavar="FILE", help="an approval export or a draft document")
+    e.add_argument("--case", metavar="ID", help="the case to explain (records)")
+    e.add_argument("--rule", metavar="RULE", help="explain the findings of this rule")
+    e.add_argument("--limit", type=int, default=10, metavar="N", help="at most N cases with --rule (default: 10)")
+    e.add_argument("--rules", action="append", metavar="PATH", help="rule files or folders (default: rules/)")
+    e.add_argument("--as-of", metavar="DATE", help="the audit date for open cases (default: today)")
+    e.add_argument("--calendar", metavar="FILE", help="working-day calendar overrides (YAML)")
+    e.add_argument("--encoding", help="force the input encoding (default: detected)")
+
     r = sub.add_parser("rules", help="list the loaded rules")
     rsub = r.add_subparsers(dest="rules_command", metavar="SUBCOMMAND")
     rl = rsub.add_parser("list", help="id, severity, title and citation of every rule")
@@ -264,9 +278,56 @@ def _cmd_lint(args) -> int:
     return _exit_code(result.findings, args.fail_on)
 
 
+def _cmd_explain(args) -> int:
+    from rich.console import Console
+
+    from engine.compiler import compile_rules
+    from engine.explain import explain_findings
+    from engine.lint import DOCUMENT_SUFFIXES, lint_files
+    from engine.loader import STANDARD_RULES, load
+    from engine.runtime import CompiledProgram, Context, input_fact
+    from engine.sources.records import RecordSource, Reject
+
+    if not args.case and not args.rule:
+        raise XukeError("explain needs --case ID or --rule RULE")
+    base = load(args.rules or [STANDARD_RULES])
+    if args.rule and args.rule not in base.rules:
+        raise XukeError(f"unknown rule {args.rule!r}")
+    program = CompiledProgram(compile_rules(base))
+    program.keep_sources = True
+    calendar = _calendar(args.calendar)
+    console = Console()
+    if args.file.lower().endswith(DOCUMENT_SUFFIXES):
+        result = lint_files(base, [args.file], calendar, encoding=args.encoding, program=program)
+        chosen = [f for f in result.findings if not args.rule or f.rule == args.rule]
+        explain_findings(console, base, chosen, f"{args.file}")
+        return 0
+    ctx = Context(calendar, _as_of(args.as_of))
+    shown = 0
+    for item in RecordSource(args.file, encoding=args.encoding):
+        if isinstance(item, Reject):
+            if args.case and item.raw and args.case in item.raw.values():
+                console.print(f"{args.file} 第 {item.row} 行被拒收 / rejected: {item.reason}")
+                return 2
+            continue
+        if args.case and item.values.get("case_id") != args.case:
+            continue
+        case = program.run_case([input_fact("record", item.values, file=args.file, row=item.row)], ctx)
+        chosen = [f for f in case.findings if not args.rule or f.rule == args.rule]
+        if args.case or chosen:
+            title = f"办件 {item.values.get('case_id')}（{args.file} 第 {item.row} 行，截至 {ctx.as_of}）"
+            explain_findings(console, base, chosen, title)
+            shown += 1
+        if args.case or shown >= args.limit:
+            break
+    if args.case and not shown:
+        raise XukeError(f"case {args.case!r} not found in {args.file}")
+    return 0
+
+
 COMMANDS = {
     "check": _cmd_check, "fmt": _cmd_fmt, "rules": _cmd_rules, "test": _cmd_test, "audit": _cmd_audit,
-    "lint": _cmd_lint,
+    "lint": _cmd_lint, "explain": _cmd_explain,
 }  # fmt: skip
 
 

@@ -27,6 +27,8 @@ class Finding:
     # offending words inside `text` (for highlighting and SARIF regions), when known
     span: tuple[int, int] | None = None
     trace: dict[str, Any] = field(default_factory=dict)
+    # the matched facts themselves, kept only when explaining (never serialised)
+    sources: list | None = field(default=None, repr=False, compare=False)
 
     def sort_key(self):
         # summary findings (a group, no row) come after the rows of their file, so a

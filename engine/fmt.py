@@ -326,7 +326,9 @@ class _Printer:
             args = self._pattern_text(item.pattern)
             if item.field is not None:
                 args += f", {item.field}"
-            out.append(_line(INDENT, f"{item.name} = {item.func}({args})", _span(items[i] if items else None)))
+            out.append(
+                _line(INDENT, f"{item.name} = {item.func}({args})", _span(items[i] if items else None))
+            )
         out.append(_line("", kw("end"), _span(kids[-1] if kids else None)))
         return out
 
@@ -371,7 +373,9 @@ class _Printer:
         for i, p in enumerate(r.when):
             ptree = nth("pattern", i)
             cons = _kids(_fact_pattern_tree(ptree))[1:]
-            out += self._broken(INDENT + self._pattern_head(p), [ex.text(c) for c in p.constraints], ptree, cons)
+            out += self._broken(
+                INDENT + self._pattern_head(p), [ex.text(c) for c in p.constraints], ptree, cons
+            )
         out.append(_line("", kw("then"), parts.get("THEN", (None, None))))
         for i, a in enumerate(r.then):
             atree = nth("action", i)
@@ -422,7 +426,9 @@ class _Printer:
         """`head` + items + `)` on one line, or one item per line aligned after the `(`
         when the line is wider than WIDTH or a comment sits between two items."""
         whole = _span(tree)
-        spans = [_span(t) for t in item_trees] if len(item_trees) == len(items) else [(None, None)] * len(items)
+        spans = (
+            [_span(t) for t in item_trees] if len(item_trees) == len(items) else [(None, None)] * len(items)
+        )
         indent = head[: len(head) - len(head.lstrip(" "))]
         one = head + ", ".join(items) + ")"
         force = False

@@ -79,6 +79,7 @@ class CompiledProgram:
         self.summary_strata = self._strata("summary")
         self.summaries = [self._compile_summary(s) for s in ir["summaries"]]
         self._sids = itertools.count()
+        self.keep_sources = False  # `xuke explain` wants the facts behind each finding
         self._fact_ids = itertools.count(1)
 
     # ---- compilation of the Python side ----
@@ -219,6 +220,8 @@ class CompiledProgram:
             file=root.origin.get("file", "") if root else "",
             trace={"rule": rule["id"], "facts": [describe(m) for m in matched]},
         )
+        if self.keep_sources:
+            f.sources = matched
         src = root or subject
         values = src.values
         if src.type == "record":

@@ -87,3 +87,28 @@ def test_findings_independent_of_row_order_and_summaries(calendar):
     random.Random(1).shuffle(shuffled)
     assert run(shuffled) == first
     assert ("{'department': '市交通运输局'}", "DEPT-OVERDUE-RATE") in first
+
+
+def test_explain_shows_the_derivation_down_to_the_row():
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "explain", str(ROOT / "fixtures/approvals/sample.csv"), "--rule",
+         "ACC-LEADER", "--limit", "1", "--as-of", "2025-12-31"],
+        capture_output=True, text=True, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "ACC-LEADER" in out and "loss=重大" in out
+    assert "依据发现 FP-" in out  # the finding it chained on
+    assert "第 " in out and " 行" in out  # down to the input row
+
+
+def test_explain_unknown_case_is_a_one_line_error():
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "explain", str(ROOT / "fixtures/approvals/small.jsonl"),
+                           "--case", "NOPE"], capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 2 and "not found" in proc.stderr and "Traceback" not in proc.stderr
