@@ -112,3 +112,26 @@ def test_explain_unknown_case_is_a_one_line_error():
     proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "explain", str(ROOT / "fixtures/approvals/small.jsonl"),
                            "--case", "NOPE"], capture_output=True, text=True)  # fmt: skip
     assert proc.returncode == 2 and "not found" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_each_construct_of_the_golden_pack(calendar):
+    base = load([ROOT / "tests/golden/constructs.rules"])
+    p = CompiledProgram(compile_rules(base))
+    ctx = Context(calendar, D(2025, 12, 31))
+    rows = [
+        # joins: 21 working days against a limit of 20
+        dict(case_id="J", department="甲", accepted_at=D(2025, 3, 3), decided_at=D(2025, 4, 1), legal_limit_days=20),
+        dict(case_id="J2", department="甲", accepted_at=D(2025, 3, 3), decided_at=D(2025, 3, 31), legal_limit_days=20),
+        # not: no start derived; fee 60 * 2 > 100; exists: finding T-NOT, window null
+        dict(case_id="N", department="甲", acceptance="受理", fee_amount=60),
+        dict(case_id="N2", department="乙", acceptance="受理", fee_amount=40),
+        dict(case_id="N3", department="乙", acceptance="受理", fee_amount=60, window="窗口7", transfers=2),
+    ]
+    state = p.new_summary_state()
+    got = set()
+    for i, r in enumerate(rows, 1):
+        case = p.run_case([input_fact("record", r, file="t", row=i)], ctx)
+        got |= {(f.case_id, f.rule) for f in case.findings}
+        p.add_to_summaries(state, case, ctx)
+    got |= {(f.group["department"], f.rule) for f in p.run_summaries(state, ctx)}
+    assert got == {("J", "T-JOIN"), ("N", "T-NOT"), ("N", "T-EXISTS"), ("N3", "T-NOT"), ("甲", "T-SUMMARY")}
