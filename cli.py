@@ -170,28 +170,49 @@ def _calendar(path):
 
 
 def _cmd_test(args) -> int:
-    from engine.loader import load
+    from pathlib import Path
+
+    from engine.fixturecases import is_fixture_file, run_fixture_file
+    from engine.loader import STANDARD_RULES, load, rule_files
     from engine.testing import run_examples
 
-    base = load(args.paths)
-    results = run_examples(base, _calendar(args.calendar))
+    fixtures: list[Path] = []
+    for raw in args.paths:
+        p = Path(raw)
+        if p.is_dir():
+            fixtures += sorted(q for q in p.rglob("*") if q.is_file() and is_fixture_file(q))
+        elif p.is_file() and is_fixture_file(p):
+            fixtures.append(p)
+    rule_paths = [p for p in args.paths if not (Path(p).is_file() and is_fixture_file(Path(p)))]
+    base = load(rule_paths if rule_paths and rule_files(rule_paths) else [STANDARD_RULES])
+    calendar = _calendar(args.calendar)
+    results = run_examples(base, calendar)
     by_rule: dict[str, list] = {}
     for r in results:
         by_rule.setdefault(r.rule, []).append(r)
     passed = failed = 0
     for rule_id, items in sorted(by_rule.items()):
         bad = [r for r in items if not r.ok]
-        if bad:
-            failed += len(bad)
-            for r in bad:
-                print(f"FAIL {rule_id} {r.file}:{r.line}: {r.expect} example {r.detail}")
-        else:
+        for r in bad:
+            print(f"FAIL {rule_id} {r.file}:{r.line}: {r.expect} example {r.detail}")
+        if not bad:
             print(f"ok   {rule_id} ({len(items)} examples)")
+        failed += len(bad)
         passed += len(items) - len(bad)
+    exercised = set(by_rule)
+    for path in fixtures:
+        for case in run_fixture_file(base, path, calendar):
+            exercised |= case.rules
+            if case.ok:
+                passed += 1
+                print(f"ok   {case.file}:{case.line} {case.name}")
+            else:
+                failed += 1
+                print(f"FAIL {case.file}:{case.line} {case.name}: {case.detail}")
     if args.coverage:
-        untested = [i.rule.id for i in base.ordered_rules() if i.rule.reports and i.rule.id not in by_rule]
+        untested = [i.rule.id for i in base.ordered_rules() if i.rule.reports and i.rule.id not in exercised]
         for rid in untested:
-            print(f"no example: {rid}")
+            print(f"not exercised: {rid}")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

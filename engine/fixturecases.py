@@ -1,0 +1,186 @@
+"""Fixture cases for `xuke test`, in the manner of SQLFluff's per-rule YAML tests: a YAML
+file lists cases, each an input (inline records, or a file of records) and the findings
+expected from it.
+
+    as_of: 2025-12-31                # the audit date, unless a case gives its own
+    cases:
+      - name: 春节与调休：第五个工作日告知补正不算迟
+        record: {case_id: A1, received_at: 2025-01-24, supplement_notices: 1,
+                 first_notice_at: 2025-02-07}
+        fires: []                    # exactly these rules fire for this case
+      - name: 已受理超期未办结
+        record: {...}
+        includes: [LIC-42-PENDING]   # at least these
+        excludes: [PROM-LIMIT]       # and none of these
+      - name: the committed sample
+        input: ../fixtures/approvals/small.jsonl      # relative to this file
+        expected: ../fixtures/approvals/small.expected.jsonl
+
+Record values are read like input cells (是/否, 2025/3/3, ￥80 ...), so a case can be
+pasted from an export.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+import yaml
+
+from .audit import audit_files
+from .checker import RuleBase
+from .compiler import compile_rules
+from .errors import XukeError
+from .runtime import CompiledProgram, Context, input_fact
+from .schema import RECORD_FIELDS
+from .values import normalise
+
+_SPECS = {s.name: s for s in RECORD_FIELDS}
+_KEYS = {"name", "record", "records", "input", "expected", "fires", "includes", "excludes", "as_of"}
+
+
+@dataclass
+class CaseResult:
+    file: str
+    line: int
+    name: str
+    ok: bool
+    detail: str = ""
+    rules: set = field(default_factory=set)  # rules this case exercises
+
+
+def is_fixture_file(path: Path) -> bool:
+    return path.suffix.lower() in (".yaml", ".yml") and not path.name.startswith("xuke.")
+
+
+def _line_of(node, index: int) -> int:
+    try:
+        return node.value[index].start_mark.line + 1
+    except (AttributeError, IndexError):
+        return 1
+
+
+def load_cases(path: Path):
+    text = path.read_text(encoding="utf-8")
+    try:
+        doc = yaml.safe_load(text)
+        node = yaml.compose(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise XukeError(f"{where}: not valid YAML: {getattr(e, 'problem', e)}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("cases"), list):
+        raise XukeError(f"{path}: a fixture file needs a top-level `cases:` list")
+    cases_node = next((v for k, v in node.value if k.value == "cases"), None)
+    default_as_of = doc.get("as_of")
+    out = []
+    for i, case in enumerate(doc["cases"]):
+        line = _line_of(cases_node, i)
+        if not isinstance(case, dict):
+            raise XukeError(f"{path}:{line}: a case is a mapping with name, record/input and expectations")
+        unknown = set(case) - _KEYS
+        if unknown:
+            raise XukeError(f"{path}:{line}: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(_KEYS))}")
+        out.append((line, case, case.get("as_of", default_as_of)))
+    return out
+
+
+def _as_date(value, path, line) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise XukeError(f"{path}:{line}: as_of: not a date: {value!r}") from None
+
+
+def _record(values: dict, path, line) -> dict:
+    out = {}
+    for key, raw in values.items():
+        spec = _SPECS.get(key)
+        if spec is None:
+            raise XukeError(f"{path}:{line}: unknown record field {key!r}")
+        try:
+            value = normalise(spec, raw)
+        except ValueError as e:
+            raise XukeError(f"{path}:{line}: {key}: {e}") from None
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def run_fixture_file(base: RuleBase, path: Path, calendar) -> list[CaseResult]:
+    program = CompiledProgram(compile_rules(base))
+    results = []
+    for line, case, as_of_raw in load_cases(path):
+        name = str(case.get("name", f"case at line {line}"))
+        as_of = _as_date(as_of_raw, path, line) or dt.date.today()
+        if "input" in case:
+            results.append(_file_case(base, path, line, name, case, calendar, as_of))
+            continue
+        records = case.get("records") or ([case["record"]] if "record" in case else None)
+        if not records:
+            raise XukeError(f"{path}:{line}: case {name!r} has no record, records or input")
+        ctx = Context(calendar, as_of)
+        fired: set[str] = set()
+        for values in records:
+            rec = _record(values, path, line)
+            fired |= {f.rule for f in program.run_case([input_fact("record", rec, file=str(path), row=1)], ctx).findings}
+        results.append(_judge(path, line, name, case, fired))
+    return results
+
+
+def _judge(path, line, name, case, fired: set) -> CaseResult:
+    problems = []
+    named: set = set()
+    if "fires" in case:
+        want = set(case["fires"] or ())
+        named |= want
+        if want - fired:
+            problems.append("did not fire: " + ", ".join(sorted(want - fired)))
+        if fired - want:
+            problems.append("also fired: " + ", ".join(sorted(fired - want)))
+    for rid in case.get("includes") or ():
+        named.add(rid)
+        if rid not in fired:
+            problems.append(f"did not fire: {rid}")
+    for rid in case.get("excludes") or ():
+        named.add(rid)
+        if rid in fired:
+            problems.append(f"fired: {rid}")
+    if not ({"fires", "includes", "excludes"} & set(case)):
+        problems.append("no expectation: give fires, includes or excludes")
+    return CaseResult(str(path), line, name, not problems, "; ".join(problems), named)
+
+
+def _file_case(base, path, line, name, case, calendar, as_of) -> CaseResult:
+    data = (path.parent / case["input"]).resolve()
+    if "expected" not in case:
+        raise XukeError(f"{path}:{line}: case {name!r} with an input needs `expected:` (a JSONL file)")
+    expected_path = (path.parent / case["expected"]).resolve()
+    for p in (data, expected_path):
+        if not p.is_file():
+            raise XukeError(f"{path}:{line}: no such file {p}")
+    want = set()
+    for raw in expected_path.read_text(encoding="utf-8").splitlines():
+        o = orjson.loads(raw)
+        if "reject_row" in o:
+            want.add(("reject", o["reject_row"]))
+        elif "department" in o:
+            want.add(("department", o["department"], o["rule"]))
+        else:
+            want.add((o["case_id"], o["rule"]))
+    result = audit_files(base, [data], calendar, as_of)
+    try:
+        got = {("department", f.group.get("department"), f.rule) if f.group else (f.case_id, f.rule)
+               for f in result.findings}  # fmt: skip
+    finally:
+        result.close()
+    got |= {("reject", r["row"]) for r in result.rejects}
+    missing, extra = sorted(want - got, key=str), sorted(got - want, key=str)
+    detail = ""
+    if missing or extra:
+        detail = f"{len(missing)} missing (e.g. {missing[:3]}), {len(extra)} unexpected (e.g. {extra[:3]})"
+    rules = {t[-1] for t in want if t[0] != "reject"}
+    return CaseResult(str(path), line, name, not detail, detail, rules)

@@ -1,0 +1,49 @@
+"""`xuke test`: examples and YAML fixture cases, pass/fail lines and the closing line."""
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def xuke(*args):
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *map(str, args)], capture_output=True, text=True)
+
+
+def test_standard_packs_and_fixture_cases_pass():
+    proc = xuke("test", "--coverage", ROOT / "rules")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last.endswith("passed, 0 failed")
+    assert "records.test.yaml" in proc.stdout
+    assert "not exercised" not in proc.stdout
+
+
+def test_a_failing_example_names_the_rule_and_line(tmp_path):
+    (tmp_path / "p.rules").write_text(
+        'pack p "p"\nrule X-1 "x"\n  severity error\n  cites "c"\nwhen\n  r: record(transfers >= 2)\nthen\n'
+        '  report r "x"\nexamples\n  violates record(case_id: "A", received_at: 2025-03-03, transfers: 1)\nend\n',
+        encoding="utf-8",
+    )
+    proc = xuke("test", tmp_path)
+    assert proc.returncode == 1
+    assert "FAIL X-1" in proc.stdout and "p.rules:10" in proc.stdout
+    assert proc.stdout.strip().splitlines()[-1] == "0 passed, 1 failed"
+
+
+def test_a_failing_fixture_case_says_what_differs(tmp_path):
+    (tmp_path / "t.test.yaml").write_text(
+        "as_of: 2025-12-31\ncases:\n  - name: wrong on purpose\n"
+        "    record: {case_id: A, received_at: 2025-03-03, designated_service: 否}\n"
+        "    includes: [LIC-27-DESIGNATED]\n",
+        encoding="utf-8",
+    )
+    proc = xuke("test", ROOT / "rules", tmp_path / "t.test.yaml")
+    assert proc.returncode == 1
+    assert "t.test.yaml:3 wrong on purpose: did not fire: LIC-27-DESIGNATED" in proc.stdout
+
+
+def test_a_bad_fixture_file_is_a_one_line_error(tmp_path):
+    (tmp_path / "t.yaml").write_text("cases:\n  - name: x\n    recrd: {}\n", encoding="utf-8")
+    proc = xuke("test", ROOT / "rules", tmp_path / "t.yaml")
+    assert proc.returncode == 2
+    assert "unknown key(s) recrd" in proc.stderr and "Traceback" not in proc.stderr
