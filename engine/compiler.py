@@ -56,7 +56,7 @@ class Compiler:
         for info in self.base.ordered_rules():
             if rule_ids is not None and info.rule.id not in rule_ids:
                 continue
-            rules.append(self._rule(info))
+            rules.extend(_null_safe_variants(self._rule(info)))
         if self.diags:
             raise DiagnosticError(self.diags, self.base.sources)
         summaries = [self._summary(decl) for _, decl in sorted(self.base.summaries.items())]
@@ -218,6 +218,62 @@ class Compiler:
             conds = [self.expr(c, consts, item.pattern.type, {}) for c in item.pattern.constraints]
             items.append({"name": item.name, "func": item.func, "type": item.pattern.type, "where": conds})
         return {"name": decl.name, "by": decl.by, "items": items}
+
+
+def _refs(conds) -> list[tuple[str, str]]:
+    out = []
+    for c in conds:
+        if "ref" in c:
+            out.append(tuple(c["ref"]))
+        for key in ("any", "all"):
+            out.extend(_refs(c.get(key, ())))
+    return out
+
+
+def _null_safe_variants(rule: dict) -> list[dict]:
+    """The engine fails (error 311) when a join compares with a field the joined fact lacks,
+    while the language says such a comparison is false. So the referenced field is required
+    present on its binding; for a `not` pattern whose comparison would be false because the
+    field is null, a variant of the rule without that pattern (and with the field required
+    absent) says the same thing. An `exists` with such a comparison can never hold, so it
+    gets no variant. Variants share the rule's id; reports and derived facts are
+    deduplicated, so overlapping variants change nothing."""
+    variants = [rule]
+    for index, p in enumerate(rule["patterns"]):
+        refs = list(dict.fromkeys(_refs(p["conditions"])))
+        if not refs:
+            continue
+        new = []
+        for v in variants:
+            present = _copy_rule(v)
+            for binding, key in refs:
+                _require(present, binding, {"exists": key})
+            new.append(present)
+            if p["kind"] == "not" and any(q["binding"] == p["binding"] for q in v["patterns"]):
+                for binding, key in refs:
+                    absent = _copy_rule(v)
+                    _require(absent, binding, {"absent": key})
+                    absent["patterns"] = [q for q in absent["patterns"] if q["binding"] != p["binding"]]
+                    new.append(absent)
+        variants = new
+    if len(variants) > 1:
+        for n, v in enumerate(variants):
+            v["variant"] = n
+    return variants
+
+
+def _copy_rule(rule: dict) -> dict:
+    import copy
+
+    return copy.deepcopy(rule)
+
+
+def _require(rule: dict, binding: str, cond: dict) -> None:
+    for p in rule["patterns"]:
+        if p["binding"] == binding:
+            if cond not in p["conditions"]:
+                p["conditions"].append(cond)
+            return
 
 
 def _matches_on_text(expr):

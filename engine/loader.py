@@ -113,6 +113,10 @@ def load(paths, rule_path=None, with_imports: bool = True) -> RuleBase:
     if checker.diags:
         raise DiagnosticError(checker.diags, sources)
     base.sources = sources
+    # compiling finds the joins the engine cannot evaluate; report them at check time too
+    from .compiler import compile_rules
+
+    compile_rules(base)
     return base
 
 

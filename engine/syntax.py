@@ -446,20 +446,25 @@ class _SyntaxProblem(Exception):
 
 
 def _hole_end(raw: str, i: int) -> int:
-    """Index of the `}` closing a template hole; strings inside the hole are written with
-    escaped quotes (\\"...\\") since the template itself is a string."""
-    in_str = False
+    """Index of the `}` closing a template hole. The hole is inside a string, so its own
+    strings are written with escaped quotes: undo the template's escapes one character at
+    a time, then scan the hole like ordinary source."""
+    in_str = escaped = False
     while i < len(raw):
-        if raw.startswith('\\"', i):
-            in_str = not in_str
-            i += 2
-            continue
-        if raw[i] == "\\":
-            i += 2
-            continue
-        if raw[i] == "}" and not in_str:
+        step = 2 if raw[i] == "\\" and i + 1 < len(raw) else 1
+        ch = raw[i + step - 1]
+        if in_str:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch == "}" and step == 1:
             return i
-        i += 1
+        i += step
     return -1
 
 

@@ -111,3 +111,13 @@ def test_check_usage_error_exit_2(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "no such file" in proc.stderr
+
+
+def test_a_join_the_engine_cannot_evaluate_is_reported_by_check(tmp_path):
+    path = tmp_path / "bad.rules"
+    path.write_text('pack p "p"\nfact e(case_id: text, days: int)\nrule A "x"\n  severity error\n  cites "c"\nwhen\n'
+                    '  r: record()\n  e: e(case_id == r.case_id, days - r.transfers > 3)\nthen\n  report r "x"\nend\n',
+                    encoding="utf-8")  # fmt: skip
+    with pytest.raises(DiagnosticError) as info:
+        load([path])
+    assert "bad.rules:8:" in info.value.render() and "cannot evaluate this join" in info.value.render()
