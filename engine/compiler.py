@@ -239,7 +239,7 @@ def _null_safe_variants(rule: dict) -> list[dict]:
     gets no variant. Variants share the rule's id; reports and derived facts are
     deduplicated, so overlapping variants change nothing."""
     variants = [rule]
-    for index, p in enumerate(rule["patterns"]):
+    for p in rule["patterns"]:
         refs = list(dict.fromkeys(_refs(p["conditions"])))
         if not refs:
             continue
