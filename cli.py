@@ -226,6 +226,38 @@ def _as_of(value):
         raise XukeError(f"--as-of: not a date: {value!r} (use YYYY-MM-DD)") from None
 
 
+class _progress:
+    """A progress line (rows, rows/s, elapsed) on an interactive terminal; nothing in CI or
+    when stderr is piped, so logs stay clean."""
+
+    def __enter__(self):
+        import os
+
+        self.bar = None
+        if not sys.stderr.isatty() or os.environ.get("CI"):
+            return None
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(SpinnerColumn(), TextColumn("{task.completed:,} rows"),
+                            TextColumn("{task.fields[rate]}"),
+                            TimeElapsedColumn(), console=Console(stderr=True), transient=True)  # fmt: skip
+        self.task = self.bar.add_task("audit", total=None, rate="")
+        self.bar.start()
+        started = time.perf_counter()
+
+        def update(rows: int):
+            rate = rows / max(time.perf_counter() - started, 1e-6)
+            self.bar.update(self.task, completed=rows, rate=f"{rate:,.0f} rows/s")
+
+        return update
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False
+
+
 def _rules_meta(base):
     from engine.reports import RuleMeta
 
@@ -249,9 +281,10 @@ def _cmd_audit(args) -> int:
     as_of = _as_of(args.as_of)
     base = load(args.rules or [STANDARD_RULES])
     jobs = args.jobs or default_jobs()
-    result = audit_files(base, args.files, _calendar(args.calendar), as_of, encoding=args.encoding,
-                         sheet=args.sheet, jobs=jobs, chunk_size=args.chunk_size,
-                         calendar_path=args.calendar)  # fmt: skip
+    with _progress() as on_progress:
+        result = audit_files(base, args.files, _calendar(args.calendar), as_of, encoding=args.encoding,
+                             sheet=args.sheet, jobs=jobs, chunk_size=args.chunk_size,
+                             calendar_path=args.calendar, on_progress=on_progress)  # fmt: skip
     try:
         return _report_audit(args, base, result)
     finally:
