@@ -47,3 +47,28 @@ def test_a_bad_fixture_file_is_a_one_line_error(tmp_path):
     proc = xuke("test", ROOT / "rules", tmp_path / "t.yaml")
     assert proc.returncode == 2
     assert "unknown key(s) recrd" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_fmt_check_and_rewrite(tmp_path):
+    path = tmp_path / "p.rules"
+    path.write_text('pack p "p"\nrule X-1 "x"\n  severity error\n  cites "c"\nwhen r: record(transfers>=2) # why\n'
+                    'then report r "x"\nend\n', encoding="utf-8")  # fmt: skip
+    proc = xuke("fmt", "--check", path)
+    assert proc.returncode == 1 and "would reformat" in proc.stdout
+    assert xuke("fmt", path).returncode == 0
+    text = path.read_text(encoding="utf-8")
+    assert "  r: record(transfers >= 2)  # why\n" in text
+    assert xuke("fmt", "--check", path).returncode == 0
+    assert xuke("fmt", "--keywords", "zh", path).returncode == 0
+    zh = path.read_text(encoding="utf-8")
+    assert zh.startswith('规则包 p "p"') and "\n当\n" in zh and "结束" in zh
+    assert xuke("check", path).returncode == 0
+
+
+def test_rules_list_shows_every_standard_rule():
+    proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "rules", "list"], capture_output=True, text=True,
+                          env={"COLUMNS": "250", "PATH": "/usr/bin:/bin"})  # fmt: skip
+    assert proc.returncode == 0
+    for rid in ("LIC-32-NOTICE-LATE", "DEPT-OVERDUE-RATE", "FP-4", "ACC-LEADER", "SIX-AB"):
+        assert rid in proc.stdout
+    assert "《行政许可法》第四十二条" in proc.stdout
