@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     c.add_argument("paths", nargs="+", metavar="PATH")
     c.add_argument("--rule-path", action="append", default=[], metavar="DIR", help="more folders to find imports in")
+    c.add_argument("--format", choices=("text", "json", "sarif"), default="text",
+                   help="text (FILE:LINE:COL blocks on stderr), or json / sarif on -o")  # fmt: skip
+    c.add_argument("-o", "--output", default="-", metavar="FILE", help="where json / sarif go (default: stdout)")
 
     f = sub.add_parser("fmt", help="format rule files", epilog=EPILOG_FMT,
                        formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
@@ -52,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("paths", nargs="+", metavar="PATH")
     t.add_argument("--coverage", action="store_true", help="list reporting rules no example exercises")
     t.add_argument("--calendar", metavar="FILE", help="working-day calendar overrides (YAML)")
+    t.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML (for CI dashboards)")
 
     a = sub.add_parser("audit", help="audit approval records (CSV, JSONL, XLSX)",
                        epilog="examples:\n  xuke audit fixtures/approvals/sample.csv --as-of 2025-12-31\n"
@@ -106,11 +110,40 @@ def _cmd_check(args) -> int:
     from engine.loader import load
 
     started = time.perf_counter()
-    base = load(args.paths, args.rule_path)
+    try:
+        base = load(args.paths, args.rule_path)
+    except DiagnosticError as e:
+        if args.format == "text":
+            raise
+        _emit_diagnostics(args, e.diagnostics, e.sources)
+        return 1
     elapsed = time.perf_counter() - started
+    if args.format != "text":
+        _emit_diagnostics(args, [], {})
+        return 0
     files = len(base.programs)
     print(f"ok: {len(base.rules)} rules in {files} file{'s' if files != 1 else ''} ({elapsed * 1000:.0f} ms)")
     return 0
+
+
+def _emit_diagnostics(args, diagnostics, sources) -> None:
+    """Check errors as findings of the pseudo-rule XUKE-CHECK, so SARIF viewers and CI
+    annotations show them at their file, line and column."""
+    from engine.findings import Finding
+    from engine.reports import RuleMeta
+    from engine.reports.emit import emit
+
+    findings = []
+    for d in diagnostics:
+        lines = (sources.get(d.pos.file) or "").splitlines()
+        text = lines[d.pos.line - 1] if 0 < d.pos.line <= len(lines) else None
+        start = max(d.pos.column - 1, 0)
+        end = d.pos.end_column - 1 if d.pos.end_line == d.pos.line and d.pos.end_column else start + 1
+        message = d.message + (f" ({d.hint})" if d.hint else "")
+        findings.append(Finding("XUKE-CHECK", "error", "rule file error", message, [], [], d.pos.file,
+                                line=d.pos.line, text=text, span=(start, max(end, start + 1)) if text else None))  # fmt: skip
+    meta = {"XUKE-CHECK": RuleMeta("XUKE-CHECK", "rule file error", "error", ("docs/language.md",), ())}
+    emit(args.format, args.output, findings, {"errors": len(findings)}, meta, job="lint")
 
 
 def _cmd_fmt(args) -> int:
@@ -191,6 +224,7 @@ def _cmd_test(args) -> int:
     for r in results:
         by_rule.setdefault(r.rule, []).append(r)
     passed = failed = 0
+    junit: list[tuple[str, str, str | None]] = []  # (suite, name, failure or None)
     for rule_id, items in sorted(by_rule.items()):
         bad = [r for r in items if not r.ok]
         for r in bad:
@@ -199,22 +233,49 @@ def _cmd_test(args) -> int:
             print(f"ok   {rule_id} ({len(items)} examples)")
         failed += len(bad)
         passed += len(items) - len(bad)
+        junit += [(rule_id, f"{r.file}:{r.line} {r.expect}", None if r.ok else r.detail) for r in items]
     exercised = set(by_rule)
     for path in fixtures:
         for case in run_fixture_file(base, path, calendar):
             exercised |= case.rules
+            junit.append((str(path), f"{case.file}:{case.line} {case.name}", None if case.ok else case.detail))
             if case.ok:
                 passed += 1
                 print(f"ok   {case.file}:{case.line} {case.name}")
             else:
                 failed += 1
                 print(f"FAIL {case.file}:{case.line} {case.name}: {case.detail}")
+    if args.junit:
+        _write_junit(args.junit, junit)
     if args.coverage:
         untested = [i.rule.id for i in base.ordered_rules() if i.rule.reports and i.rule.id not in exercised]
         for rid in untested:
             print(f"not exercised: {rid}")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def _write_junit(path, cases) -> None:
+    """JUnit XML: one testsuite per rule (its examples) or fixture file (its cases)."""
+    import xml.etree.ElementTree as ET
+
+    from engine.reports.atomic import atomic_write
+
+    root = ET.Element("testsuites", name="xuke test")
+    suites: dict[str, ET.Element] = {}
+    for suite, name, failure in cases:
+        if suite not in suites:
+            suites[suite] = ET.SubElement(root, "testsuite", name=suite)
+        case = ET.SubElement(suites[suite], "testcase", classname=suite, name=name)
+        if failure is not None:
+            ET.SubElement(case, "failure", message=failure).text = failure
+    for el in [root, *suites.values()]:
+        cs = el.iter("testcase")
+        items = list(cs)
+        el.set("tests", str(len(items)))
+        el.set("failures", str(sum(1 for c in items if c.find("failure") is not None)))
+    data = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    atomic_write(path, lambda fh: fh.write(data), binary=True)
 
 
 def _as_of(value):

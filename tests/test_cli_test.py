@@ -72,3 +72,28 @@ def test_rules_list_shows_every_standard_rule():
     for rid in ("LIC-32-NOTICE-LATE", "DEPT-OVERDUE-RATE", "FP-4", "ACC-LEADER", "SIX-AB"):
         assert rid in proc.stdout
     assert "《行政许可法》第四十二条" in proc.stdout
+
+
+def test_junit_report(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    out = tmp_path / "junit.xml"
+    proc = xuke("test", ROOT / "rules", "--junit", out)
+    assert proc.returncode == 0
+    root = ET.parse(out).getroot()
+    assert root.tag == "testsuites" and int(root.get("tests")) > 100 and root.get("failures") == "0"
+    assert any(s.get("name") == "LIC-42-OVERDUE" for s in root.iter("testsuite"))
+
+
+def test_check_sarif_points_at_the_error(tmp_path):
+    import json
+
+    (tmp_path / "bad.rules").write_text('pack p "p"\nrule A "x"\nwhen\n  r: record(nope > 1)\nthen\n'
+                                        '  report r "x"\nend\n', encoding="utf-8")  # fmt: skip
+    proc = xuke("check", tmp_path, "--format", "sarif")
+    assert proc.returncode == 1
+    run = json.loads(proc.stdout)["runs"][0]
+    messages = [r["message"]["text"] for r in run["results"]]
+    assert any("unknown field `nope`" in m for m in messages)
+    region = next(r for r in run["results"] if "nope" in r["message"]["text"])["locations"][0]["physicalLocation"]
+    assert region["region"]["startLine"] == 4 and region["region"]["startColumn"] == 13
