@@ -3,7 +3,6 @@ and strata. Every mistake an author can make is reported here, all of them in on
 before anything runs. The result, a RuleBase, is what the compiler takes."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -86,6 +85,7 @@ class Checker:
         self.const_values: dict[str, dict[str, tuple]] = {}  # pack -> name -> (value, type, pos)
         self.rules: dict[str, RuleInfo] = {}
         self.finding_producers: dict[str, frozenset] = {}
+        self.summary_consts: dict[str, dict] = {}  # summary name -> constants its counts may use
 
     def error(self, pos, message, hint=None, related=()):
         self.diags.append(Diagnostic(pos, message, hint, related=tuple(related)))
@@ -104,13 +104,12 @@ class Checker:
                 if isinstance(stmt, A.Rule):
                     self._rule(prog, stmt)
         self._strata()
-        summary_consts = {name: {} for name in self.summaries}
         return RuleBase(
             self.programs,
             self.rules,
             self.types,
             self.summaries,
-            summary_consts,
+            self.summary_consts,
             self.finding_producers,
             {p.file: p.source for p in self.programs},
         )
@@ -209,7 +208,9 @@ class Checker:
         if decl.by not in record.fields:
             self.error(decl.pos, f"summary `{decl.name}` groups by `{decl.by}`, which is not a record field",
                        did_you_mean(decl.by, record.fields, "record fields"))  # fmt: skip
-        consts = {n: v[1] for n, v in self._consts_for(prog).items()}
+        visible = self._consts_for(prog)
+        self.summary_consts[decl.name] = {n: v[0] for n, v in visible.items()}
+        consts = {n: v[1] for n, v in visible.items()}
         seen = set()
         for item in decl.items:
             if item.name in seen or item.name == decl.by:
@@ -696,7 +697,3 @@ def const_value(expr, consts: dict):
     if isinstance(expr, A.Regex):
         return expr.pattern
     raise ValueError("a constant must be a literal, a list or arithmetic over constants")
-
-
-def today() -> dt.date:
-    return dt.date.today()

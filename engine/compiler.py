@@ -213,7 +213,7 @@ class Compiler:
 
     def _summary(self, decl: A.SummaryDecl) -> dict:
         items = []
-        consts: dict = {}
+        consts = self.base.summary_consts.get(decl.name, {})
         for item in decl.items:
             conds = [self.expr(c, consts, item.pattern.type, {}) for c in item.pattern.constraints]
             items.append({"name": item.name, "func": item.func, "type": item.pattern.type, "where": conds})

@@ -135,3 +135,17 @@ def test_each_construct_of_the_golden_pack(calendar):
         p.add_to_summaries(state, case, ctx)
     got |= {(f.group["department"], f.rule) for f in p.run_summaries(state, ctx)}
     assert got == {("J", "T-JOIN"), ("N", "T-NOT"), ("N", "T-EXISTS"), ("N3", "T-NOT"), ("甲", "T-SUMMARY")}
+
+
+def test_summary_counts_may_use_constants(tmp_path, calendar):
+    path = tmp_path / "s.rules"
+    path.write_text('pack s "s"\nconst BIG = 2\nsummary dept by department\n  many = count(record(transfers >= BIG))\n'
+                    'end\nrule S-1 "s"\n  severity info\n  cites "c"\nwhen\n  d: dept(many >= 1)\nthen\n'
+                    '  report d "{d.department}: {d.many}"\nend\n', encoding="utf-8")  # fmt: skip
+    p = CompiledProgram(compile_rules(load([path])))
+    ctx = Context(calendar, D(2025, 12, 31))
+    state = p.new_summary_state()
+    for i, n in enumerate([1, 2, 3]):
+        case = p.run_case([input_fact("record", dict(case_id=f"C{i}", department="甲", transfers=n), row=i)], ctx)
+        p.add_to_summaries(state, case, ctx)
+    assert [f.message for f in p.run_summaries(state, ctx)] == ["甲: 2"]
