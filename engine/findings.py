@@ -26,6 +26,9 @@ class Finding:
     group: dict[str, Any] | None = None
     # offending words inside `text` (for highlighting and SARIF regions), when known
     span: tuple[int, int] | None = None
+    # when the subject is a derived fact (e.g. one missing element of a guide), what tells
+    # it apart from its siblings on the same input: part of the fingerprint
+    subject: str | None = None
     trace: dict[str, Any] = field(default_factory=dict)
     # the matched facts themselves, kept only when explaining (never serialised)
     sources: list | None = field(default=None, repr=False, compare=False)
@@ -50,6 +53,8 @@ class Finding:
             subject = "group:" + "|".join(f"{k}={v}" for k, v in sorted(self.group.items()))
         else:
             subject = f"text:{self.article or ''}:{' '.join((self.text or '').split())}"
+        if self.subject:
+            subject += f"\x1f{self.subject}"
         raw = f"{self.rule}\x1f{self.file}\x1f{subject}"
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 

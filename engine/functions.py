@@ -195,3 +195,30 @@ def check_call(name: str, argtypes: list[str]) -> str:
         want = str(lo) if lo == hi else (f"at least {lo}" if hi is None else f"{lo} to {hi}")
         raise SignatureError(f"{name}() takes {want} argument{'s' if want != '1' else ''}, {n} given")
     return fn.signature(argtypes)
+
+
+# -- document helpers added for the documents pack (DOC-42, DOC-32, DOC-58) ------------
+def _text_to_int_fn(name, attr, doc):
+    def sig(argtypes):
+        _expect(argtypes, [T.TEXT], name)
+        return T.INT
+
+    def impl(ctx, text):
+        from . import legaltext
+
+        return getattr(legaltext, attr)(text)
+
+    return Function(name, (1, 1), sig, impl, doc)
+
+
+_register(
+    _text_to_int_fn("decision_days", "decision_days",
+                    "the longest time limit (working days) the text sets for a licensing decision, "
+                    "outside joint handling, or null"),
+    _text_to_int_fn("joint_decision_days", "joint_decision_days",
+                    "as decision_days, for joint, concentrated or unified handling (联合办理), or null"),
+    _text_to_int_fn("notice_days", "notice_days",
+                    "the longest time (days) the text allows to tell an applicant what to supplement, or null"),
+    _text_fn("without_waivers", "without_waivers",
+             "the text with its fee waivers (免收, 不收费, 无需缴纳 ...) blanked out, same length"),
+)  # fmt: skip

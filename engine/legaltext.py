@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import re
 
+from .numerals import parse_number
+
 # -- law titles ---------------------------------------------------------------------
 
 _TITLE = re.compile(r"《([^《》\n]{1,80})》")
@@ -239,6 +241,130 @@ def numeral_value(text: str | None) -> int | None:
         else:
             return None
     return total + section + digit
+
+
+# -- time limits (DOC-42-LIMIT, DOC-32-NOTICE-LIMIT) -----------------------------------
+#
+# A *time limit* is a number of days written in Arabic (25, ２５) or Chinese numerals
+# (三十, 二十五) followed by [个]工作日, 日 or 天; 日 counts as a working day, as the Law
+# itself does (第八十二条). 自然日 and 个月 are not read (not comparable with working days),
+# nor is a date (5月20日) or an ordinal (第五日). A limit is read by what follows it up to
+# the next comma, and by what precedes it in its comma stretch.
+
+_LIMIT_RE = re.compile(r"([零〇一二两三四五六七八九十百千\d０-９]+)\s*(?:个)?\s*(工作日|自然日|日|天)")
+_STRETCH_STOP = re.compile(r"[，,。；;！!？?\n]")
+# After the limit: the decision itself (作出…决定, 办结, 审结 ...).
+_DECIDES = re.compile(r"决定|办结|审结|办理完毕|审批完毕|完成审批|办理完成|审批完成|批复|答复")
+# After the limit, before the decision word: some other act with its own limit.
+_OTHER_ACT = re.compile(r"告知|通知|补正|送达|颁发|发放|公示|公告|听证|整改|开工|施行|延长|延期")
+# Before the limit in its stretch: a named time limit (办理时限为, 审批期限：) ...
+_LIMIT_NOUN = re.compile(r"时限|期限|办结时间|办理时间|审批时间|决定时间")
+# ... unless it is the limit of something else: an extension (可以延长十日, at most ten
+# by 第四十二条), the time 第四十五条 excludes, a publicity period, a validity.
+_NOT_DECISION_BEFORE = re.compile(
+    r"延长|延期|公示|公告|听证|招标|拍卖|检验|检测|检疫|鉴定|评审|整改|补正|告知|送达|颁发|有效|试行|开工"
+)
+# In the same sentence before the limit: handling by several agencies (第四十二条第二款).
+# Right after the limit: it is the old limit being cut (由三十个工作日压缩至十五个工作日).
+_SUPERSEDED = re.compile(r"\s*(?:压缩|缩短|压减|减少|减至|降至|调整|调减|精简)")
+_JOINT = re.compile(r"联合|集中办理|统一办理|并联|多个部门|两个以上部门|多部门")
+_SUPPLEMENT = re.compile(r"补正|补齐|补全|补交|补充")
+_NOTIFY = re.compile(r"告知|通知|告诉")
+
+
+def _limits(text: str):
+    """(days, before, after, sentence) for each day count: its comma stretch before it, the
+    text after it up to the next comma, and its sentence before it."""
+    for m in _LIMIT_RE.finditer(text):
+        if m.group(2) == "自然日":
+            continue
+        start = m.start()
+        if start > 0 and text[start - 1] in "第月":
+            continue  # 第五日, 5月20日
+        days = parse_number(m.group(1))
+        if days is None:
+            continue
+        stop = _STRETCH_STOP.search(text, m.end())
+        after = text[m.end() : stop.start() if stop else len(text)]
+        before = text[_stretch_start(text, start, _STRETCH_END) : start]
+        sentence = text[_stretch_start(text, start, _SENTENCE_END) : start]
+        yield days, before, after, sentence
+
+
+def _is_decision_limit(before: str, after: str) -> bool:
+    if _NOT_DECISION_BEFORE.search(before) or _SUPERSEDED.match(after):
+        return False
+    decided = _DECIDES.search(after)
+    if decided and not _OTHER_ACT.search(after, 0, decided.start()):
+        return True
+    return bool(_LIMIT_NOUN.search(before)) and not _OTHER_ACT.search(after)
+
+
+def _decision_limits(text: str | None, joint: bool) -> int | None:
+    if not text:
+        return None
+    found = [
+        days
+        for days, before, after, sentence in _limits(text)
+        if _is_decision_limit(before, after) and bool(_JOINT.search(sentence)) == joint
+    ]
+    return max(found) if found else None
+
+
+def decision_days(text: str | None) -> int | None:
+    """The longest time limit the clause sets for deciding on an application (working days),
+    outside joint handling: 三十个工作日内作出是否准予许可的决定 -> 30, 25个工作日内办结 -> 25,
+    办理时限为二十日 -> 20; null when it sets none. An extension (可以延长十个工作日), a time
+    to notify supplements or to deliver the licence, and the time of hearings, tests and
+    expert review (第四十五条) are not decision limits."""
+    return _decision_limits(text, joint=False)
+
+
+def joint_decision_days(text: str | None) -> int | None:
+    """As decision_days, for limits set for joint, concentrated or unified handling (联合办理,
+    集中办理, 统一办理: forty-five days under 第四十二条第二款), named in the same sentence."""
+    return _decision_limits(text, joint=True)
+
+
+def notice_days(text: str | None) -> int | None:
+    """The longest time the clause allows to tell an applicant what to supplement
+    (十日内告知申请人补正 -> 10, 五个工作日内一次性告知…补正 -> 5), or null: a day count
+    followed, before the next comma, by 告知/通知, in a sentence about 补正/补齐."""
+    if not text:
+        return None
+    found = []
+    for days, _before, after, sentence in _limits(text):
+        notify = _NOTIFY.search(after)
+        if not notify or _DECIDES.search(after, 0, notify.start()):
+            continue
+        if _SUPPLEMENT.search(sentence) or _SUPPLEMENT.search(after):
+            found.append(days)
+    return max(found) if found else None
+
+
+# -- fee waivers (DOC-58-FEE) ---------------------------------------------------------
+
+_WAIVER = re.compile(
+    r"免收|免予收取|免于收取|免征|免费|免除|不收费|不收取|不予收取|不再收取|一律不收|无需缴纳|无须缴纳|"
+    r"不需缴纳|不需要缴纳|不用缴纳|无需支付|无须支付|取消"
+)
+
+
+def without_waivers(text: str | None) -> str | None:
+    """The text with each fee waiver blanked out (免收工本费, 不收费, 无需缴纳…, 取消…收费),
+    from the waiver word to the end of its comma stretch; U+3000, same length, like
+    without_prohibitions, so the words a rule matches can still be highlighted."""
+    if not text:
+        return text
+    out = list(text)
+    changed = False
+    for m in _WAIVER.finditer(text):
+        stop = _STRETCH_STOP.search(text, m.end())
+        end = stop.start() if stop else len(text)
+        for i in range(m.start(), end):
+            out[i] = "\u3000"
+        changed = True
+    return "".join(out) if changed else text
 
 
 FUNCTIONS: dict[str, tuple[object, tuple[str, ...], str]] = {

@@ -46,7 +46,8 @@ def lint_files(base: RuleBase, paths, calendar, kind=None, encoding=None, progra
     findings, documents = [], []
     for path in document_files(paths):
         doc = read_document(str(path), kind=kind, encoding=encoding)
-        facts = [input_fact("document", doc.fact(), file=doc.file, line=1)]
+        # a document-level finding (a missing element) has no line: it is about the whole text
+        facts = [input_fact("document", doc.fact(), file=doc.file)]
         facts += [input_fact("clause", c.fact(), file=doc.file, line=c.line) for c in doc.clauses]
         findings.extend(program.run_case(facts, ctx).findings)
         documents.append({"file": doc.file, "title": doc.title, "kind": doc.kind, "clauses": len(doc.clauses)})

@@ -222,6 +222,9 @@ class CompiledProgram:
         )
         if self.keep_sources:
             f.sources = matched
+        if "from" in subject.origin:
+            f.subject = f"{subject.type}(" + ", ".join(
+                f"{k}={render_value(v)}" for k, v in sorted(subject.values.items())) + ")"  # fmt: skip
         src = root or subject
         values = src.values
         if src.type == "record":

@@ -80,13 +80,18 @@ def expected_words(expected) -> str:
     return ", ".join(words)
 
 
+_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", '"': '"'}
+
+
 def _unescape(raw: str) -> str:
+    """String escapes: \\" \\\\ \\n \\t. Any other backslash stays as written, so a regex
+    such as /\\s+/ inside a template keeps its meaning instead of silently losing it."""
     out, i = [], 0
     while i < len(raw):
         ch = raw[i]
         if ch == "\\" and i + 1 < len(raw):
             nxt = raw[i + 1]
-            out.append({"n": "\n", "t": "\t"}.get(nxt, nxt))
+            out.append(_ESCAPES.get(nxt, "\\" + nxt))
             i += 2
         else:
             out.append(ch)
@@ -448,8 +453,10 @@ class _SyntaxProblem(Exception):
 def _hole_end(raw: str, i: int) -> int:
     """Index of the `}` closing a template hole. The hole is inside a string, so its own
     strings are written with escaped quotes: undo the template's escapes one character at
-    a time, then scan the hole like ordinary source."""
-    in_str = escaped = False
+    a time, then scan the hole like ordinary source, skipping strings and regex literals
+    (a regex may hold `{m,n}`)."""
+    in_str = in_regex = escaped = False
+    last = "("  # the last significant character: a `/` after an operand is division
     while i < len(raw):
         step = 2 if raw[i] == "\\" and i + 1 < len(raw) else 1
         ch = raw[i + step - 1]
@@ -460,12 +467,29 @@ def _hole_end(raw: str, i: int) -> int:
                 escaped = True
             elif ch == '"':
                 in_str = False
+        elif in_regex:
+            if step == 2 or escaped:
+                escaped = False  # an escaped character inside the regex, `/` included
+            elif ch == "\\":
+                escaped = True
+            elif ch == "/":
+                in_regex = False
+                last = ")"
         elif ch == '"':
             in_str = True
+        elif ch == "/" and step == 1 and (last in "(,=<>!" or _ends_with_word(raw[:i], ("matches", "contains", "in"))):
+            in_regex = True
         elif ch == "}" and step == 1:
             return i
+        if not in_str and not in_regex and not ch.isspace() and ch != "/":
+            last = ch
         i += step
     return -1
+
+
+def _ends_with_word(text: str, words) -> bool:
+    stripped = text.rstrip()
+    return any(stripped.endswith(w) and not (stripped[: -len(w)][-1:].isalnum()) for w in words)
 
 
 def _shift(node, base: A.Pos):

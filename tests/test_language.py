@@ -121,3 +121,12 @@ def test_a_join_the_engine_cannot_evaluate_is_reported_by_check(tmp_path):
     with pytest.raises(DiagnosticError) as info:
         load([path])
     assert "bad.rules:8:" in info.value.render() and "cannot evaluate this join" in info.value.render()
+
+
+def test_template_holes_keep_regexes_whole(tmp_path):
+    # a `{m,n}` and a backslash class inside a regex inside a template hole
+    prog = parse('pack p "p"\nrule A "x"\n  severity info\n  cites "c"\nwhen\n  c: clause()\nthen\n'
+                 '  report c "[{match(c.text, /a{1,2}\\s+b/)}] {c.line / 2}"\nend\n')  # fmt: skip
+    parts = prog.rules[0].then[0].template.parts
+    assert parts[1].args[1].pattern == "a{1,2}\\s+b"
+    assert parts[3].op == "/"  # and division is still division
