@@ -20,22 +20,37 @@ EPILOG_FMT = """examples:
 
 
 def _output_options(p) -> None:
+    from engine.i18n import _
     from engine.reports.emit import FORMATS
 
-    p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    # default None: xuke.yaml's `output:` fills what the command line leaves out
+    p.add_argument("--format", choices=FORMATS, help="output format (default: text, or output.format in xuke.yaml)")
     p.add_argument("-o", "--output", default="-", metavar="FILE", help="write the report here (default: stdout)")
-    p.add_argument("--fail-on", choices=("critical", "error", "warning", "info", "never"), default="error",
-                   help="exit 1 when a finding is at least this severe (default: error)")
+    p.add_argument("--fail-on", choices=("critical", "error", "warning", "info", "never"),
+                   help="exit 1 when a finding is at least this severe (default: error, or output.fail_on)")
+    p.add_argument("--baseline", metavar="FILE", help=_("help.baseline"))
+    p.add_argument("--write-baseline", metavar="FILE", help=_("help.write_baseline"))
+
+
+def _global_options(p, main: bool = False) -> None:
+    """--config, --no-config and --lang: on the main parser and on every command, so they
+    may come before or after the command's name."""
+    from engine.i18n import _
+
+    default = None if main else argparse.SUPPRESS  # a command's parser must not reset the main one's value
+    p.add_argument("--config", metavar="FILE", default=default, help=_("help.config"))
+    p.add_argument("--no-config", action="store_true", default=default or False, help=_("help.no_config"))
+    p.add_argument("--lang", choices=("zh", "en"), default=default, help=_("help.lang"))
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="xuke",
-        description="xuke (许可): check administrative-licensing work against the Administrative Licensing Law",
-    )
+    from engine.i18n import _
+
+    p = argparse.ArgumentParser(prog="xuke", description=_("help.description"))
+    _global_options(p, main=True)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    c = sub.add_parser("check", help="check rule files", epilog=EPILOG_CHECK,
+    c = sub.add_parser("check", help=_("help.check"), epilog=EPILOG_CHECK,
                        formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     c.add_argument("paths", nargs="+", metavar="PATH")
     c.add_argument("--rule-path", action="append", default=[], metavar="DIR", help="more folders to find imports in")
@@ -43,13 +58,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="text (FILE:LINE:COL blocks on stderr), or json / sarif on -o")  # fmt: skip
     c.add_argument("-o", "--output", default="-", metavar="FILE", help="where json / sarif go (default: stdout)")
 
-    f = sub.add_parser("fmt", help="format rule files", epilog=EPILOG_FMT,
+    f = sub.add_parser("fmt", help=_("help.fmt"), epilog=EPILOG_FMT,
                        formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     f.add_argument("paths", nargs="+", metavar="PATH")
     f.add_argument("--check", action="store_true", help="only report files that would change (exit 1)")
     f.add_argument("--keywords", choices=("zh", "en"), help="keyword surface (default: keep each file's own)")
 
-    t = sub.add_parser("test", help="run every rule's examples",
+    t = sub.add_parser("test", help=_("help.test"),
                        epilog="examples:\n  xuke test rules/\n  xuke test --coverage rules/",
                        formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     t.add_argument("paths", nargs="+", metavar="PATH")
@@ -57,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--calendar", metavar="FILE", help="working-day calendar overrides (YAML)")
     t.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML (for CI dashboards)")
 
-    a = sub.add_parser("audit", help="audit approval records (CSV, JSONL, XLSX)",
+    a = sub.add_parser("audit", help=_("help.audit"),
                        epilog="examples:\n  xuke audit fixtures/approvals/sample.csv --as-of 2025-12-31\n"
                               "  xuke audit export.xlsx --format json -o report.json --xlsx report.xlsx",
                        formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
@@ -73,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--chunk-size", type=int, default=2000, metavar="ROWS", help="rows per unit of work (default: 2000)")
     _output_options(a)
 
-    li = sub.add_parser("lint", help="lint draft policy documents (.txt, .md, .docx)",
+    li = sub.add_parser("lint", help=_("help.lint"),
                         epilog="examples:\n  xuke lint fixtures/policies/\n"
                                "  xuke lint draft.docx --annotate draft.reviewed.docx\n"
                                "  xuke lint draft.md --format sarif -o lint.sarif",
@@ -85,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     li.add_argument("--annotate", metavar="OUT.docx", help="write a copy of a .docx draft with a review comment per finding")
     _output_options(li)
 
-    e = sub.add_parser("explain", help="show why findings were reported: the derivation tree",
+    e = sub.add_parser("explain", help=_("help.explain"),
                        epilog="examples:\n  xuke explain fixtures/approvals/sample.csv --case 3201002500000004 "
                               "--as-of 2025-12-31\n  xuke explain export.csv --rule FP-1 --limit 5\n"
                               "  xuke explain draft.docx --rule DOC-58-FEE",
@@ -99,11 +114,75 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--calendar", metavar="FILE", help="working-day calendar overrides (YAML)")
     e.add_argument("--encoding", help="force the input encoding (default: detected)")
 
-    r = sub.add_parser("rules", help="list the loaded rules")
+    r = sub.add_parser("rules", help=_("help.rules"))
     rsub = r.add_subparsers(dest="rules_command", metavar="SUBCOMMAND")
     rl = rsub.add_parser("list", help="id, severity, title and citation of every rule")
     rl.add_argument("paths", nargs="*", metavar="PATH", help="rule files or folders (default: the standard packs)")
+
+    ini = sub.add_parser("init", help=_("help.init"))
+    ini.add_argument("path", nargs="?", default="xuke.yaml", metavar="PATH", help=_("help.init_path"))
+
+    for parser in (*sub.choices.values(), rl):
+        _global_options(parser)
     return p
+
+
+def _config(args):
+    """The xuke.yaml in force (cached on args): --config FILE, else the nearest one found
+    upwards (engine.config.find_config), else none; --no-config ignores them all."""
+    from engine.config import find_config, load_config
+
+    if getattr(args, "_config", None) is None:
+        path = None if getattr(args, "no_config", False) else (getattr(args, "config", None) or find_config())
+        args._config = load_config(path)
+    return args._config
+
+
+def _preload(argv):
+    """(config, error) from argv before argparse runs: the language of the help texts and
+    of every message may come from output.lang. A broken file is reported after parsing,
+    so that --help still works."""
+    from engine.config import find_config, load_config
+    from engine.i18n import argv_option
+
+    if "--no-config" in argv:
+        return load_config(None), None
+    try:
+        return load_config(argv_option(argv, "--config") or find_config()), None
+    except XukeError as e:
+        return None, e
+
+
+def _cmd_init(args) -> int:
+    from engine.config import init_config
+    from engine.i18n import _, get_lang
+
+    print(_("init.wrote", path=init_config(args.path, get_lang())))
+    return 0
+
+
+def _reported(args, findings, summary):
+    """The findings as reported, and the summary recounted: xuke.yaml's rule selection and
+    severities applied, the baseline's findings hidden (--write-baseline records them
+    first). Lazy, so a spooled audit is never held in memory."""
+    from engine.baseline import FindingView, load_baseline, refresh_summary, write_baseline
+    from engine.i18n import _
+
+    cfg = _config(args)
+    if args.write_baseline:
+        n = write_baseline(args.write_baseline, FindingView(findings, cfg))
+        print(_("baseline.wrote", n=n, path=args.write_baseline), file=sys.stderr)
+    path = args.write_baseline or args.baseline
+    if path is None and not cfg.changes_findings:
+        return findings, summary
+    view = FindingView(findings, cfg, load_baseline(path) if path else None)
+    by_rule, hidden = view.tally()
+    notes = {}
+    if path:
+        notes["baseline"] = {"file": path, "hidden": hidden}
+        if hidden and not args.write_baseline:
+            print(_("baseline.hidden", n=hidden, path=path), file=sys.stderr)
+    return view, refresh_summary(summary, by_rule, **notes)
 
 
 def _cmd_check(args) -> int:
@@ -121,8 +200,9 @@ def _cmd_check(args) -> int:
     if args.format != "text":
         _emit_diagnostics(args, [], {})
         return 0
-    files = len(base.programs)
-    print(f"ok: {len(base.rules)} rules in {files} file{'s' if files != 1 else ''} ({elapsed * 1000:.0f} ms)")
+    from engine.i18n import _
+
+    print(_("check.ok", rules=len(base.rules), files=len(base.programs), ms=f"{elapsed * 1000:.0f}"))
     return 0
 
 
@@ -148,6 +228,7 @@ def _emit_diagnostics(args, diagnostics, sources) -> None:
 
 def _cmd_fmt(args) -> int:
     from engine.fmt import format_source
+    from engine.i18n import _
     from engine.loader import read_rule_file, rule_files
     from engine.syntax import parse
 
@@ -164,10 +245,10 @@ def _cmd_fmt(args) -> int:
         if formatted != source:
             changed += 1
             if args.check:
-                print(f"{path}: would reformat")
+                print(_("fmt.would_reformat", path=path))
             else:
                 path.write_text(formatted, encoding="utf-8")
-                print(f"{path}: reformatted")
+                print(_("fmt.reformatted", path=path))
     if errors:
         for e in errors:
             print(e.render(), file=sys.stderr)
@@ -178,20 +259,22 @@ def _cmd_fmt(args) -> int:
 
 
 def _cmd_rules(args) -> int:
+    from engine.i18n import _
+    from engine.loader import load
     from rich.console import Console
     from rich.table import Table
 
-    from engine.loader import STANDARD_RULES, load
-
     if args.rules_command != "list":
-        raise XukeError("usage: xuke rules list [PATH...]")
-    base = load(args.paths or [STANDARD_RULES])
+        raise XukeError(_("usage.rules"))
+    cfg = _config(args)
+    base = load(args.paths or cfg.rule_paths())
     table = Table(show_lines=False)
     for col in ("id", "severity", "title", "cites", "pack"):
         table.add_column(col)
     for info in base.ordered_rules():
         rule = info.rule
-        table.add_row(rule.id, rule.severity or "-", rule.title, "; ".join(rule.cites) or "-", info.pack)
+        severity = cfg.severity_of(rule.id, rule.severity) if rule.reports else rule.severity
+        table.add_row(rule.id, severity or "-", rule.title, "; ".join(rule.cites) or "-", info.pack)
     Console(width=None if sys.stdout.isatty() else 160).print(table)
     return 0
 
@@ -206,6 +289,7 @@ def _cmd_test(args) -> int:
     from pathlib import Path
 
     from engine.fixturecases import is_fixture_file, run_fixture_file
+    from engine.i18n import _
     from engine.loader import STANDARD_RULES, load, rule_files
     from engine.testing import run_examples
 
@@ -218,7 +302,7 @@ def _cmd_test(args) -> int:
             fixtures.append(p)
     rule_paths = [p for p in args.paths if not (Path(p).is_file() and is_fixture_file(Path(p)))]
     base = load(rule_paths if rule_paths and rule_files(rule_paths) else [STANDARD_RULES])
-    calendar = _calendar(args.calendar)
+    calendar = _config(args).work_calendar(args.calendar)  # thresholds do not apply: the examples keep their values
     results = run_examples(base, calendar)
     by_rule: dict[str, list] = {}
     for r in results:
@@ -228,9 +312,10 @@ def _cmd_test(args) -> int:
     for rule_id, items in sorted(by_rule.items()):
         bad = [r for r in items if not r.ok]
         for r in bad:
-            print(f"FAIL {rule_id} {r.file}:{r.line}: {r.expect} example {r.detail}")
+            print(_("test.rule_fail", rule=rule_id, file=r.file, line=r.line, expect=_(f"test.expect.{r.expect}"),
+                    detail=_example_detail(r.detail)))  # fmt: skip
         if not bad:
-            print(f"ok   {rule_id} ({len(items)} examples)")
+            print(_("test.rule_ok", rule=rule_id, n=len(items)))
         failed += len(bad)
         passed += len(items) - len(bad)
         junit += [(rule_id, f"{r.file}:{r.line} {r.expect}", None if r.ok else r.detail) for r in items]
@@ -241,18 +326,29 @@ def _cmd_test(args) -> int:
             junit.append((str(path), f"{case.file}:{case.line} {case.name}", None if case.ok else case.detail))
             if case.ok:
                 passed += 1
-                print(f"ok   {case.file}:{case.line} {case.name}")
+                print(_("test.case_ok", file=case.file, line=case.line, name=case.name))
             else:
                 failed += 1
-                print(f"FAIL {case.file}:{case.line} {case.name}: {case.detail}")
+                print(_("test.case_fail", file=case.file, line=case.line, name=case.name, detail=case.detail))
     if args.junit:
         _write_junit(args.junit, junit)
     if args.coverage:
         untested = [i.rule.id for i in base.ordered_rules() if i.rule.reports and i.rule.id not in exercised]
         for rid in untested:
-            print(f"not exercised: {rid}")
-    print(f"{passed} passed, {failed} failed")
+            print(_("test.not_exercised", rule=rid))
+    print(_("test.totals", passed=passed, failed=failed))  # the same in both languages: CI parses it
     return 1 if failed else 0
+
+
+def _example_detail(detail: str) -> str:
+    """engine.testing's detail ("did not fire" / "fired: MESSAGE") in the current language."""
+    from engine.i18n import _
+
+    if detail == "did not fire":
+        return _("test.did_not_fire")
+    if detail.startswith("fired: "):
+        return _("test.fired", message=detail[len("fired: "):])
+    return detail
 
 
 def _write_junit(path, cases) -> None:
@@ -284,7 +380,9 @@ def _as_of(value):
     try:
         return dt.date.fromisoformat(value) if value else dt.date.today()
     except ValueError:
-        raise XukeError(f"--as-of: not a date: {value!r} (use YYYY-MM-DD)") from None
+        from engine.i18n import _
+
+        raise XukeError(_("usage.as_of", value=value)) from None
 
 
 class _progress:
@@ -337,15 +435,18 @@ def _exit_code(findings, fail_on) -> int:
 
 def _cmd_audit(args) -> int:
     from engine.audit import audit_files, default_jobs
-    from engine.loader import STANDARD_RULES, load
+    from engine.loader import load
 
     as_of = _as_of(args.as_of)
-    base = load(args.rules or [STANDARD_RULES])
+    cfg = _config(args)
+    base = load(args.rules or cfg.rule_paths())
+    cfg.prepare(base)  # checks rule ids and thresholds against the packs, applies the thresholds
     jobs = args.jobs or default_jobs()
     with _progress() as on_progress:
-        result = audit_files(base, args.files, _calendar(args.calendar), as_of, encoding=args.encoding,
-                             sheet=args.sheet, jobs=jobs, chunk_size=args.chunk_size,
-                             calendar_path=args.calendar, on_progress=on_progress)  # fmt: skip
+        result = audit_files(base, args.files, cfg.work_calendar(args.calendar), as_of, encoding=args.encoding,
+                             sheet=args.sheet, jobs=jobs, chunk_size=args.chunk_size, aliases=cfg.aliases,
+                             severity=cfg.severity_map(base) or None, on_progress=on_progress,
+                             **cfg.calendar_args(args.calendar))  # fmt: skip
     try:
         return _report_audit(args, base, result)
     finally:
@@ -354,63 +455,76 @@ def _cmd_audit(args) -> int:
 
 def _report_audit(args, base, result) -> int:
     import orjson
-
     from engine.findings import at_or_above
     from engine.reports.atomic import atomic_write
     from engine.reports.emit import emit
 
-    meta = _rules_meta(base)
+    cfg = _config(args)
+    fmt, fail_on = cfg.choose("format", args.format, "text"), cfg.choose("fail_on", args.fail_on, "error")
+    meta = cfg.rules_meta(_rules_meta(base))
+    findings, summary = _reported(args, result.findings, result.summary)
     if args.rejects:
         data = b"".join(orjson.dumps(r) + b"\n" for r in result.rejects)
         atomic_write(args.rejects, lambda fh: fh.write(data), binary=True)
     if args.xlsx:
         from engine.reports.xlsxout import write_xlsx
 
-        write_xlsx(args.xlsx, result.findings, result.summary, meta)
-    emit(args.format, args.output, result.findings, result.summary, meta, job="audit")
-    worst = {f.severity for f in result.findings}
-    return 1 if any(at_or_above(s, args.fail_on) for s in worst) else 0
+        write_xlsx(args.xlsx, findings, summary, meta)
+    emit(fmt, args.output, findings, summary, meta, job="audit")
+    worst = {f.severity for f in findings}
+    return 1 if any(at_or_above(s, fail_on) for s in worst) else 0
 
 
 def _cmd_lint(args) -> int:
+    from engine.compiler import compile_rules
+    from engine.i18n import _
     from engine.lint import lint_files
-    from engine.loader import STANDARD_RULES, load
+    from engine.loader import load
     from engine.reports.emit import emit
+    from engine.runtime import CompiledProgram
 
-    base = load(args.rules or [STANDARD_RULES])
-    result = lint_files(base, args.files, _calendar(None), kind=args.kind, encoding=args.encoding)
-    meta = _rules_meta(base)
+    cfg = _config(args)
+    base = load(args.rules or cfg.rule_paths())
+    cfg.prepare(base)
+    program = CompiledProgram(compile_rules(base), cfg.severity_map(base) or None)
+    result = lint_files(base, args.files, cfg.work_calendar(), kind=args.kind, encoding=args.encoding,
+                        program=program)  # fmt: skip
+    meta = cfg.rules_meta(_rules_meta(base))
+    findings, summary = _reported(args, result.findings, result.summary)
+    findings = list(findings)
+    fmt, fail_on = cfg.choose("format", args.format, "text"), cfg.choose("fail_on", args.fail_on, "error")
     if args.annotate:
         from engine.reports.docx_annotate import annotate_docx
         from engine.sources.documents import docx_paragraphs
 
         drafts = [d["file"] for d in result.documents if d["file"].lower().endswith(".docx")]
         if len(drafts) != 1:
-            raise XukeError(f"--annotate needs exactly one .docx draft among the files, found {len(drafts)}")
-        mine = [f for f in result.findings if f.file == drafts[0]]
+            raise XukeError(_("usage.annotate", n=len(drafts)))
+        mine = [f for f in findings if f.file == drafts[0]]
         annotate_docx(drafts[0], args.annotate, mine, docx_paragraphs)
-    emit(args.format, args.output, result.findings, result.summary, meta, job="lint")
-    return _exit_code(result.findings, args.fail_on)
+    emit(fmt, args.output, findings, summary, meta, job="lint")
+    return _exit_code(findings, fail_on)
 
 
 def _cmd_explain(args) -> int:
-    from rich.console import Console
-
     from engine.compiler import compile_rules
     from engine.explain import explain_findings
     from engine.lint import DOCUMENT_SUFFIXES, lint_files
-    from engine.loader import STANDARD_RULES, load
+    from engine.loader import load
     from engine.runtime import CompiledProgram, Context, input_fact
     from engine.sources.records import RecordSource, Reject
+    from rich.console import Console
 
     if not args.case and not args.rule:
         raise XukeError("explain needs --case ID or --rule RULE")
-    base = load(args.rules or [STANDARD_RULES])
+    cfg = _config(args)
+    base = load(args.rules or cfg.rule_paths())
+    cfg.prepare(base)
     if args.rule and args.rule not in base.rules:
         raise XukeError(f"unknown rule {args.rule!r}")
-    program = CompiledProgram(compile_rules(base))
+    program = CompiledProgram(compile_rules(base), cfg.severity_map(base) or None)
     program.keep_sources = True
-    calendar = _calendar(args.calendar)
+    calendar = cfg.work_calendar(args.calendar)
     console = Console()
     if args.file.lower().endswith(DOCUMENT_SUFFIXES):
         result = lint_files(base, [args.file], calendar, encoding=args.encoding, program=program)
@@ -419,7 +533,7 @@ def _cmd_explain(args) -> int:
         return 0
     ctx = Context(calendar, _as_of(args.as_of))
     shown = 0
-    for item in RecordSource(args.file, encoding=args.encoding):
+    for item in RecordSource(args.file, encoding=args.encoding, aliases=cfg.aliases):
         if isinstance(item, Reject):
             if args.case and item.raw and args.case in item.raw.values():
                 console.print(f"{args.file} 第 {item.row} 行被拒收 / rejected: {item.reason}")
@@ -442,11 +556,21 @@ def _cmd_explain(args) -> int:
 
 COMMANDS = {
     "check": _cmd_check, "fmt": _cmd_fmt, "rules": _cmd_rules, "test": _cmd_test, "audit": _cmd_audit,
-    "lint": _cmd_lint, "explain": _cmd_explain,
+    "lint": _cmd_lint, "explain": _cmd_explain, "init": _cmd_init,
 }  # fmt: skip
 
 
 def main(argv=None) -> int:
+    from engine import i18n
+    from engine.i18n import _
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    config, config_error = _preload(argv)
+    lang = i18n.argv_option(argv, "--lang")
+    if lang not in i18n.LANGS:  # a bad --lang is argparse's to report, in the detected language
+        lang = (config.output.lang if config is not None else None) or i18n.detect_lang()
+    i18n.set_lang(lang)
+    i18n.install_argparse()
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -456,17 +580,20 @@ def main(argv=None) -> int:
         parser.print_help()
         return 2
     try:
+        if args.command != "init":
+            if config_error is not None:
+                raise config_error
+            args._config = config
         return COMMANDS[args.command](args)
     except DiagnosticError as e:
         print(e.render(), file=sys.stderr)
-        n = len(e.diagnostics)
-        print(f"{n} error{'s' if n != 1 else ''}", file=sys.stderr)
+        print(_("check.errors", n=len(e.diagnostics)), file=sys.stderr)
         return 1
     except XukeError as e:
-        print(f"xuke: error: {e}", file=sys.stderr)
+        print(_("cli.error", message=e), file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
-        print("xuke: interrupted", file=sys.stderr)
+        print(_("cli.interrupted"), file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

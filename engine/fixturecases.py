@@ -175,9 +175,9 @@ def _file_case(base, path, line, name, case, calendar, as_of) -> CaseResult:
     try:
         got = {("department", f.group.get("department"), f.rule) if f.group else (f.case_id, f.rule)
                for f in result.findings}  # fmt: skip
+        got |= {("reject", r["row"]) for r in result.rejects}
     finally:
         result.close()
-    got |= {("reject", r["row"]) for r in result.rejects}
     missing, extra = sorted(want - got, key=str), sorted(got - want, key=str)
     detail = ""
     if missing or extra:

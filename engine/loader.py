@@ -11,7 +11,9 @@ from .diagnostics import Diagnostic, DiagnosticError
 from .errors import XukeError
 from .syntax import parse
 
-STANDARD_RULES = Path(__file__).resolve().parent.parent / "rules"
+_HERE = Path(__file__).resolve().parent
+# installed: engine/_rules (setup.cfg package_dir); in a checkout: rules/ beside engine/
+STANDARD_RULES = _HERE / "_rules" if (_HERE / "_rules").is_dir() else _HERE.parent / "rules"
 MAX_FILE_BYTES = 2 << 20  # a rule file larger than this is not a hand-written pack
 MAX_FILES = 500
 MAX_RULES = 5000

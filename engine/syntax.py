@@ -13,7 +13,9 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from . import ast as A
 from .diagnostics import Diagnostic, DiagnosticError
 
-GRAMMAR_PATH = Path(__file__).resolve().parent.parent / "grammar" / "xuke.lark"
+_HERE = Path(__file__).resolve().parent
+# installed: engine/_grammar (setup.cfg package_dir); in a checkout: grammar/ beside engine/
+GRAMMAR_PATH = (_HERE / "_grammar" if (_HERE / "_grammar").is_dir() else _HERE.parent / "grammar") / "xuke.lark"
 
 # Chinese alias -> canonical English keyword (DSL.md, "Chinese keywords")
 ZH_KEYWORDS = {

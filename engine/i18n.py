@@ -1,0 +1,263 @@
+"""The cli's own messages in Chinese and English.
+
+The language is `--lang zh|en`, else `output.lang` in xuke.yaml, else `XUKE_LANG`, else
+the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`, the first one set: `zh...` gives Chinese,
+anything else English). Only the cli's own words are translated: rule titles, messages
+and citations are printed as the rule author wrote them, and so are diagnostics from the
+engine.
+
+Lines that scripts and CI parse stay the same in both languages (`UNTRANSLATED`):
+`N passed, N failed` from `xuke test` is English in Chinese too; `xuke check` keeps its
+leading `ok:`; `FAIL` and `ok` start the per-rule lines of `xuke test` in both.
+"""
+
+from __future__ import annotations
+
+import os
+import string
+from collections.abc import Mapping, Sequence
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "en"
+
+# key -> {"en": ..., "zh": ...}; str.format fields. For every int field `n`, `{n_s}` is
+# "s" unless n == 1 (English plurals; Chinese has none).
+CATALOG: dict[str, dict[str, str]] = {
+    # ---- xuke check ----
+    "check.ok": {
+        "en": "ok: {rules} rule{rules_s} in {files} file{files_s} ({ms} ms)",
+        "zh": "ok: {files} 个文件，{rules} 条规则（{ms} ms）",
+    },
+    "check.errors": {"en": "{n} error{n_s}", "zh": "{n} 个错误"},
+    # ---- xuke fmt ----
+    "fmt.would_reformat": {"en": "{path}: would reformat", "zh": "{path}: 需要重新格式化"},
+    "fmt.reformatted": {"en": "{path}: reformatted", "zh": "{path}: 已重新格式化"},
+    "fmt.unchanged": {"en": "{n} file{n_s} already formatted", "zh": "{n} 个文件格式无需改动"},
+    # ---- xuke test ----
+    "test.rule_ok": {"en": "ok   {rule} ({n} example{n_s})", "zh": "ok   {rule}（{n} 个示例）"},
+    "test.rule_fail": {
+        "en": "FAIL {rule} {file}:{line}: {expect} example {detail}",
+        "zh": "FAIL {rule} {file}:{line}: {expect}示例{detail}",
+    },
+    "test.expect.violates": {"en": "violates", "zh": "违反"},
+    "test.expect.passes": {"en": "passes", "zh": "通过"},
+    "test.did_not_fire": {"en": "did not fire", "zh": "未触发"},
+    "test.fired": {"en": "fired: {message}", "zh": "触发了：{message}"},
+    "test.not_exercised": {"en": "not exercised: {rule}", "zh": "没有示例覆盖：{rule}"},
+    "test.case_ok": {"en": "ok   {file}:{line} {name}", "zh": "ok   {file}:{line} {name}"},
+    "test.case_fail": {
+        "en": "FAIL {file}:{line} {name}: {detail}",
+        "zh": "FAIL {file}:{line} {name}: {detail}",
+    },
+    "test.totals": {"en": "{passed} passed, {failed} failed", "zh": "{passed} passed, {failed} failed"},
+    # ---- audit / lint ----
+    "audit.title": {"en": "xuke records audit", "zh": "xuke 办件审计"},
+    "audit.rows": {
+        "en": "read {read} rows = {evaluated} evaluated + {rejected} rejected",
+        "zh": "读取 {read} 行 = 检查 {evaluated} 行 + 拒收 {rejected} 行",
+    },
+    "audit.mismatch": {"en": " (does not add up: {n} rows off)", "zh": "（核对不一致：相差 {n} 行）"},
+    "audit.findings": {
+        "en": "{n} finding{n_s} in {cases} case{cases_s} ({counts})",
+        "zh": "问题 {n} 条，涉及办件 {cases} 件（{counts}）",
+    },
+    "audit.by_rule": {"en": "Findings by rule", "zh": "按规则"},
+    "audit.by_department": {"en": "Findings by department", "zh": "按部门"},
+    "audit.skipped": {"en": "Rules not run ({n})", "zh": "未运行的规则（{n} 条）"},
+    "lint.title": {
+        "en": "xuke draft review: {files} file{files_s}, {n} finding{n_s} ({counts})",
+        "zh": "xuke 文件审查：{files} 个文件，{n} 个问题（{counts}）",
+    },
+    "lint.file_findings": {"en": "{n} finding{n_s}", "zh": "{n} 个问题"},
+    "lint.cites": {"en": "Basis: {cites}", "zh": "依据：{cites}"},
+    "report.none": {"en": "no findings", "zh": "未发现问题"},
+    "col.rule": {"en": "rule", "zh": "规则"},
+    "col.title": {"en": "title", "zh": "标题"},
+    "col.count": {"en": "findings", "zh": "问题数"},
+    "col.cites": {"en": "basis", "zh": "依据"},
+    "col.department": {"en": "department", "zh": "部门"},
+    "col.cases": {"en": "cases", "zh": "办件数"},
+    "col.flagged": {"en": "flagged cases", "zh": "问题办件"},
+    "col.case_id": {"en": "case", "zh": "办件编号"},
+    "col.row": {"en": "row", "zh": "行"},
+    "col.reason": {"en": "reason", "zh": "原因"},
+    "col.severity": {"en": "severity", "zh": "级别"},
+    "col.pack": {"en": "pack", "zh": "规则包"},
+    "severity.critical": {"en": "critical", "zh": "严重"},
+    "severity.error": {"en": "error", "zh": "错误"},
+    "severity.warning": {"en": "warning", "zh": "警告"},
+    "severity.info": {"en": "info", "zh": "提示"},
+    # ---- configuration and baseline ----
+    "init.wrote": {"en": "wrote {path}", "zh": "已生成 {path}"},
+    "config.using": {"en": "using {path}", "zh": "使用配置 {path}"},
+    "baseline.wrote": {
+        "en": "baseline: recorded {n} finding{n_s} in {path}",
+        "zh": "基线：已在 {path} 记录 {n} 个问题",
+    },
+    "baseline.hidden": {
+        "en": "baseline: {n} known finding{n_s} hidden ({path})",
+        "zh": "基线：已隐藏 {n} 个已知问题（{path}）",
+    },
+    # ---- errors and usage ----
+    "cli.error": {"en": "xuke: error: {message}", "zh": "xuke: 错误：{message}"},
+    "cli.interrupted": {"en": "xuke: interrupted", "zh": "xuke: 已中断"},
+    "usage.rules": {"en": "usage: xuke rules list [PATH...]", "zh": "用法：xuke rules list [PATH...]"},
+    "usage.as_of": {
+        "en": "--as-of: not a date: {value!r} (use YYYY-MM-DD)",
+        "zh": "--as-of：{value!r} 不是日期（格式为 YYYY-MM-DD）",
+    },
+    "usage.explain": {
+        "en": "explain needs --case ID or --rule RULE",
+        "zh": "explain 需要 --case ID 或 --rule RULE",
+    },
+    "usage.unknown_rule": {"en": "unknown rule {rule!r}", "zh": "未知的规则 {rule!r}"},
+    "usage.case_not_found": {"en": "case {case!r} not found in {file}", "zh": "{file} 中没有办件 {case!r}"},
+    "usage.annotate": {
+        "en": "--annotate needs exactly one .docx draft among the files, found {n}",
+        "zh": "--annotate 要求输入中恰好有一个 .docx 草稿，实际有 {n} 个",
+    },
+    # ---- --help texts ----
+    "help.description": {
+        "en": "xuke (许可): check administrative-licensing work against the Administrative Licensing Law",
+        "zh": "xuke（许可）：对照《行政许可法》检查行政许可工作",
+    },
+    "help.check": {"en": "check rule files", "zh": "检查规则文件"},
+    "help.fmt": {"en": "format rule files", "zh": "格式化规则文件"},
+    "help.test": {"en": "run every rule's examples", "zh": "运行每条规则的示例"},
+    "help.audit": {
+        "en": "audit approval records (CSV, JSONL, XLSX)",
+        "zh": "审计行政许可办件记录（CSV、JSONL、XLSX）",
+    },
+    "help.lint": {
+        "en": "lint draft policy documents (.txt, .md, .docx)",
+        "zh": "审查规范性文件草稿（.txt、.md、.docx）",
+    },
+    "help.rules": {"en": "list the loaded rules", "zh": "列出已加载的规则"},
+    "help.init": {"en": "write a commented xuke.yaml", "zh": "生成带注释的 xuke.yaml"},
+    "help.explain": {
+        "en": "show why findings were reported: the derivation tree",
+        "zh": "说明问题为何被报告：推导过程",
+    },
+    "help.init_path": {
+        "en": "where to write it (default: xuke.yaml here)",
+        "zh": "写到哪里（默认：当前目录下的 xuke.yaml）",
+    },
+    "help.config": {
+        "en": "configuration file (default: xuke.yaml in this folder or a parent, up to the repository root)",
+        "zh": "配置文件（默认：当前目录或上级目录中的 xuke.yaml，到仓库根目录为止）",
+    },
+    "help.no_config": {"en": "ignore every xuke.yaml", "zh": "不读取任何 xuke.yaml"},
+    "help.lang": {
+        "en": "language of xuke's own messages (default: from the locale)",
+        "zh": "xuke 自身提示信息的语言（默认：按系统语言环境）",
+    },
+    "help.baseline": {
+        "en": "hide the findings recorded in FILE (matched by fingerprint, not line)",
+        "zh": "隐藏 FILE 中已记录的问题（按指纹匹配，与行号无关）",
+    },
+    "help.write_baseline": {
+        "en": "record this run's findings in FILE (and hide them)",
+        "zh": "把本次发现的问题记录到 FILE（并隐藏它们）",
+    },
+}
+
+# Parsed by scripts and CI: the same text in both languages (the fixture-case lines of
+# `xuke test` carry only names and details from the fixture files, nothing to translate).
+UNTRANSLATED = frozenset({"test.totals", "test.case_ok", "test.case_fail"})
+
+# argparse's own words (usage errors, help headings), for Chinese.
+ARGPARSE_ZH: dict[str, str] = {
+    "usage: ": "用法：",
+    "positional arguments": "位置参数",
+    "options": "选项",
+    "optional arguments": "选项",
+    "show this help message and exit": "显示帮助并退出",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: 错误：%(message)s\n",
+    "the following arguments are required: %s": "缺少参数：%s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选项 %(value)r（可选：%(choices)s）",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "expected one argument": "需要一个参数",
+    "ambiguous option: %(option)s could match %(matches)s": "选项不明确：%(option)s 可以是 %(matches)s",
+    "not allowed with argument %s": "不能与参数 %s 同时使用",
+}
+
+_lang = DEFAULT_LANG
+
+
+def detect_lang(env: Mapping[str, str] | None = None) -> str:
+    """`XUKE_LANG` if set to zh or en, else the POSIX locale variables in their order of
+    precedence (LC_ALL, LC_MESSAGES, LANG; the first one set and not empty decides):
+    `zh...` is Chinese, anything else (C, POSIX, en_US.UTF-8, ...) English."""
+    env = os.environ if env is None else env
+    forced = (env.get("XUKE_LANG") or "").strip().lower()
+    if forced in LANGS:
+        return forced
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var)
+        if value:
+            return "zh" if value.strip().lower().startswith("zh") else "en"
+    return DEFAULT_LANG
+
+
+def set_lang(lang: str | None) -> str:
+    """Use `lang` (zh or en; None detects it from the environment). Returns the language set."""
+    global _lang
+    if lang is None:
+        lang = detect_lang()
+    if lang not in LANGS:
+        from .errors import XukeError
+
+        raise XukeError(f"--lang: unknown language {lang!r} (use zh or en)")
+    _lang = lang
+    return lang
+
+
+def get_lang() -> str:
+    return _lang
+
+
+def _(key: str, lang: str | None = None, **kw) -> str:
+    """The message `key` in the current language, formatted with `kw`."""
+    entry = CATALOG.get(key)
+    if entry is None:
+        raise KeyError(f"no message {key!r} in the catalog")
+    text = entry.get(lang or _lang) or entry[DEFAULT_LANG]
+    for name, value in list(kw.items()):
+        if isinstance(value, int) and not isinstance(value, bool):
+            kw.setdefault(f"{name}_s", "" if value == 1 else "s")
+    return text.format(**kw)
+
+
+def fields(text: str) -> set[str]:
+    """The names of the format fields in a message (for the completeness test)."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def argv_option(argv: Sequence[str], option: str) -> str | None:
+    """The value of `option` (`--lang zh` or `--lang=zh`) in `argv`, before argparse runs:
+    the language must be known before the parser's help texts are written."""
+    value = None
+    args = list(argv)
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == option and i + 1 < len(args):
+            value = args[i + 1]
+        elif arg.startswith(option + "="):
+            value = arg[len(option) + 1 :]
+    return value
+
+
+def install_argparse(lang: str | None = None) -> None:
+    """Make argparse speak the current language (its usage errors and help headings).
+    argparse looks its words up through `gettext` at call time; English leaves them as they are."""
+    import argparse
+
+    lang = lang or _lang
+    if lang == "zh":
+        argparse._ = lambda s: ARGPARSE_ZH.get(s, s)  # type: ignore[attr-defined]
+    else:
+        import gettext
+
+        argparse._ = gettext.gettext  # type: ignore[attr-defined]

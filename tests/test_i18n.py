@@ -1,0 +1,110 @@
+import argparse
+import io
+from contextlib import redirect_stderr
+
+import pytest
+
+from engine import i18n
+from engine.errors import XukeError
+from engine.i18n import CATALOG, LANGS, UNTRANSLATED, _, argv_option, detect_lang, fields, set_lang
+
+
+@pytest.fixture(autouse=True)
+def _restore():
+    before = i18n.get_lang()
+    yield
+    set_lang(before)
+    i18n.install_argparse("en")
+
+
+def test_every_message_in_every_language():
+    for key, entry in CATALOG.items():
+        assert set(entry) == set(LANGS), key
+        assert all(entry[lang].strip() for lang in LANGS), key
+        # the same fields in both: a caller never has to know the language
+        plural = {f"{n}_s" for n in fields(entry["en"])}
+        assert fields(entry["zh"]) - plural == fields(entry["en"]) - plural, key
+        assert not fields(entry["zh"]) & {f for f in plural if f not in fields(entry["en"])}
+
+
+def test_chinese_is_chinese_except_the_untranslated():
+    for key, entry in CATALOG.items():
+        if key in UNTRANSLATED:
+            assert entry["zh"] == entry["en"], key
+            continue
+        has_cjk = any("\u4e00" <= ch <= "\u9fff" for ch in entry["zh"])
+        assert has_cjk, key
+
+
+def test_ci_lines_are_the_same_in_both_languages():
+    for lang in LANGS:
+        assert _("test.totals", lang, passed=3, failed=0) == "3 passed, 0 failed"
+        assert _("check.ok", lang, rules=43, files=4, ms=130).startswith("ok: ")
+        assert _("test.rule_ok", lang, rule="X", n=2).startswith("ok   X")
+        assert _("test.rule_fail", lang, rule="X", file="f", line=3, expect="e", detail="d").startswith(
+            "FAIL X f:3: "
+        )
+
+
+def test_plurals_and_formatting():
+    assert _("check.ok", "en", rules=1, files=1, ms=5) == "ok: 1 rule in 1 file (5 ms)"
+    assert _("check.ok", "en", rules=43, files=4, ms=130) == "ok: 43 rules in 4 files (130 ms)"
+    assert _("check.ok", "zh", rules=43, files=4, ms=130) == "ok: 4 个文件，43 条规则（130 ms）"
+    assert _("usage.as_of", "en", value="2025-13-01") == "--as-of: not a date: '2025-13-01' (use YYYY-MM-DD)"
+    set_lang("zh")
+    assert _("fmt.would_reformat", path="a.rules") == "a.rules: 需要重新格式化"
+    set_lang("en")
+    assert _("fmt.would_reformat", path="a.rules") == "a.rules: would reformat"
+    with pytest.raises(KeyError):
+        _("no.such.key")
+
+
+@pytest.mark.parametrize(
+    "env, lang",
+    [
+        ({}, "en"),
+        ({"LANG": "zh_CN.UTF-8"}, "zh"),
+        ({"LANG": "zh_TW.UTF-8"}, "zh"),
+        ({"LANG": "en_US.UTF-8"}, "en"),
+        ({"LANG": "C.UTF-8"}, "en"),
+        ({"LC_ALL": "en_US.UTF-8", "LANG": "zh_CN.UTF-8"}, "en"),
+        ({"LC_ALL": "", "LC_MESSAGES": "zh_CN.GB18030", "LANG": "en_US"}, "zh"),
+        ({"LC_ALL": "zh_CN", "LC_MESSAGES": "en_US"}, "zh"),
+        ({"XUKE_LANG": "en", "LC_ALL": "zh_CN.UTF-8"}, "en"),
+        ({"XUKE_LANG": "ZH", "LANG": "C"}, "zh"),
+        ({"XUKE_LANG": "fr", "LANG": "zh_CN.UTF-8"}, "zh"),
+    ],
+)
+def test_detect_lang(env, lang):
+    assert detect_lang(env) == lang
+
+
+def test_set_lang():
+    assert set_lang("zh") == "zh" and i18n.get_lang() == "zh"
+    with pytest.raises(XukeError, match="unknown language 'fr'"):
+        set_lang("fr")
+    assert i18n.get_lang() == "zh"
+
+
+def test_argv_option():
+    assert argv_option(["audit", "--lang", "zh", "x.csv"], "--lang") == "zh"
+    assert argv_option(["audit", "--lang=en"], "--lang") == "en"
+    assert argv_option(["audit", "x.csv"], "--lang") is None
+    assert argv_option(["audit", "--", "--lang", "zh"], "--lang") is None
+    assert argv_option(["audit", "--lang"], "--lang") is None
+
+
+def test_argparse_speaks_chinese():
+    set_lang("zh")
+    i18n.install_argparse()
+    parser = argparse.ArgumentParser(prog="xuke")
+    parser.add_argument("paths", nargs="+")
+    err = io.StringIO()
+    with redirect_stderr(err), pytest.raises(SystemExit):
+        parser.parse_args([])
+    assert "用法：xuke" in err.getvalue() and "xuke: 错误：缺少参数：paths" in err.getvalue()
+    i18n.install_argparse("en")
+    err = io.StringIO()
+    with redirect_stderr(err), pytest.raises(SystemExit):
+        parser.parse_args([])
+    assert "usage: xuke" in err.getvalue() and "the following arguments are required" in err.getvalue()
