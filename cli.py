@@ -259,10 +259,11 @@ def _cmd_fmt(args) -> int:
 
 
 def _cmd_rules(args) -> int:
-    from engine.i18n import _
-    from engine.loader import load
     from rich.console import Console
     from rich.table import Table
+
+    from engine.i18n import _
+    from engine.loader import load
 
     if args.rules_command != "list":
         raise XukeError(_("usage.rules"))
@@ -455,6 +456,7 @@ def _cmd_audit(args) -> int:
 
 def _report_audit(args, base, result) -> int:
     import orjson
+
     from engine.findings import at_or_above
     from engine.reports.atomic import atomic_write
     from engine.reports.emit import emit
@@ -507,13 +509,14 @@ def _cmd_lint(args) -> int:
 
 
 def _cmd_explain(args) -> int:
+    from rich.console import Console
+
     from engine.compiler import compile_rules
     from engine.explain import explain_findings
     from engine.lint import DOCUMENT_SUFFIXES, lint_files
     from engine.loader import load
     from engine.runtime import CompiledProgram, Context, input_fact
     from engine.sources.records import RecordSource, Reject
-    from rich.console import Console
 
     if not args.case and not args.rule:
         raise XukeError("explain needs --case ID or --rule RULE")
