@@ -5,6 +5,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# the CLI speaks the locale's language; tests that read its messages expect English unless
+# they choose otherwise, whatever the machine's locale
+os.environ.setdefault("XUKE_LANG", "en")
+
 
 def shared_dir() -> Path | None:
     for cand in (os.environ.get("XUKE_SHARED"), ROOT.parent / "shared", ROOT.parent.parent / "shared"):
