@@ -108,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("file", metavar="FILE", help="an approval export or a draft document")
     e.add_argument("--case", metavar="ID", help="the case to explain (records)")
     e.add_argument("--rule", metavar="RULE", help="explain the findings of this rule")
+    e.add_argument("--source", action="store_true", help="also show each rule as written in its pack")
     e.add_argument("--limit", type=int, default=10, metavar="N", help="at most N cases with --rule (default: 10)")
     e.add_argument("--rules", action="append", metavar="PATH", help="rule files or folders (default: rules/)")
     e.add_argument("--as-of", metavar="DATE", help="the audit date for open cases (default: today)")
@@ -532,7 +533,7 @@ def _cmd_explain(args) -> int:
     if args.file.lower().endswith(DOCUMENT_SUFFIXES):
         result = lint_files(base, [args.file], calendar, encoding=args.encoding, program=program)
         chosen = [f for f in result.findings if not args.rule or f.rule == args.rule]
-        explain_findings(console, base, chosen, f"{args.file}")
+        explain_findings(console, base, chosen, f"{args.file}", show_source=args.source)
         return 0
     ctx = Context(calendar, _as_of(args.as_of))
     shown = 0
@@ -548,7 +549,7 @@ def _cmd_explain(args) -> int:
         chosen = [f for f in case.findings if not args.rule or f.rule == args.rule]
         if args.case or chosen:
             title = f"办件 {item.values.get('case_id')}（{args.file} 第 {item.row} 行，截至 {ctx.as_of}）"
-            explain_findings(console, base, chosen, title)
+            explain_findings(console, base, chosen, title, show_source=args.source)
             shown += 1
         if args.case or shown >= args.limit:
             break
@@ -589,7 +590,12 @@ def main(argv=None) -> int:
             args._config = config
         return COMMANDS[args.command](args)
     except DiagnosticError as e:
-        print(e.render(), file=sys.stderr)
+        if sys.stderr.isatty():
+            from rich.console import Console
+
+            e.print_rich(Console(stderr=True, highlight=False))
+        else:
+            print(e.render(), file=sys.stderr)
         print(_("check.errors", n=len(e.diagnostics)), file=sys.stderr)
         return 1
     except XukeError as e:

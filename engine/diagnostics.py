@@ -81,3 +81,22 @@ class DiagnosticError(Exception):
 
     def render(self) -> str:
         return "\n".join(d.render(self.sources.get(d.pos.file)) for d in self.diagnostics)
+
+    def print_rich(self, console) -> None:
+        """The same blocks on a terminal: the source line syntax-highlighted (the xuke
+        Pygments lexer), the caret in red."""
+        from rich.text import Text
+
+        from .lexer import highlight_snippet
+
+        for d in self.diagnostics:
+            console.print(Text(d.headline(), style="bold"))
+            source = self.sources.get(d.pos.file)
+            excerpt = _excerpt(source, d.pos)
+            if excerpt:
+                console.print(highlight_snippet(source, d.pos.line, d.pos.line, line_numbers=False))
+                console.print(Text(excerpt[1][2:], style="bold red"))  # the plain form indents by 2
+            for pos, note in d.related:
+                console.print(f"{pos}: note: {note}")
+            if d.hint:
+                console.print(Text(f"  hint: {d.hint}", style="cyan"))

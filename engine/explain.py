@@ -16,7 +16,7 @@ from .runtime import Fact
 SEVERITY_ZH = {"critical": "严重", "error": "错误", "warning": "警告", "info": "提示"}
 
 
-def explain_findings(console: Console, base: RuleBase, findings, title: str) -> None:
+def explain_findings(console: Console, base: RuleBase, findings, title: str, show_source: bool = False) -> None:
     tree = Tree(Text(title, style="bold"))
     if not findings:
         tree.add("未发现问题 / no findings")
@@ -24,9 +24,22 @@ def explain_findings(console: Console, base: RuleBase, findings, title: str) -> 
         rule = base.rules[f.rule].rule
         node = tree.add(_rule_label(f.rule, rule.title, f.severity, rule.cites))
         node.add(Text(f.message))
+        if show_source:
+            _rule_source(node, base, f.rule)
         for fact in f.sources or ():
             _fact(node, base, fact, f.rule, depth=0)
     console.print(tree)
+
+
+def _rule_source(node: Tree, base: RuleBase, rule_id: str) -> None:
+    """The rule as written, highlighted by the xuke lexer: what a pack maintainer checks."""
+    from .lexer import highlight_snippet
+
+    info = base.rules[rule_id]
+    source = base.sources.get(info.file)
+    pos = info.rule.pos
+    if source and pos.line:
+        node.add(highlight_snippet(source, pos.line, pos.end_line or pos.line))
 
 
 def _rule_label(rule_id, title, severity, cites) -> Text:

@@ -149,3 +149,17 @@ def test_summary_counts_may_use_constants(tmp_path, calendar):
         case = p.run_case([input_fact("record", dict(case_id=f"C{i}", department="甲", transfers=n), row=i)], ctx)
         p.add_to_summaries(state, case, ctx)
     assert [f.message for f in p.run_summaries(state, ctx)] == ["甲: 2"]
+
+
+def test_explain_source_shows_the_rule_as_written():
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "explain", str(ROOT / "fixtures/approvals/sample.csv"), "--case",
+         "3201002500000004", "--as-of", "2025-12-31", "--source"],
+        capture_output=True, text=True, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "r: record(supplement_notices >= 2)" in proc.stdout
+    assert 'rule FP-4 "推诿扯皮、刁难群众"' in proc.stdout
