@@ -514,18 +514,19 @@ def _cmd_explain(args) -> int:
 
     from engine.compiler import compile_rules
     from engine.explain import explain_findings
+    from engine.i18n import _
     from engine.lint import DOCUMENT_SUFFIXES, lint_files
     from engine.loader import load
     from engine.runtime import CompiledProgram, Context, input_fact
     from engine.sources.records import RecordSource, Reject
 
     if not args.case and not args.rule:
-        raise XukeError("explain needs --case ID or --rule RULE")
+        raise XukeError(_("usage.explain"))
     cfg = _config(args)
     base = load(args.rules or cfg.rule_paths())
     cfg.prepare(base)
     if args.rule and args.rule not in base.rules:
-        raise XukeError(f"unknown rule {args.rule!r}")
+        raise XukeError(_("usage.unknown_rule", rule=args.rule))
     program = CompiledProgram(compile_rules(base), cfg.severity_map(base) or None)
     program.keep_sources = True
     calendar = cfg.work_calendar(args.calendar)
@@ -540,7 +541,7 @@ def _cmd_explain(args) -> int:
     for item in RecordSource(args.file, encoding=args.encoding, aliases=cfg.aliases):
         if isinstance(item, Reject):
             if args.case and item.raw and args.case in item.raw.values():
-                console.print(f"{args.file} 第 {item.row} 行被拒收 / rejected: {item.reason}")
+                console.print(_("explain.rejected", file=args.file, row=item.row, reason=item.reason))
                 return 2
             continue
         if args.case and item.values.get("case_id") != args.case:
@@ -548,13 +549,14 @@ def _cmd_explain(args) -> int:
         case = program.run_case([input_fact("record", item.values, file=args.file, row=item.row)], ctx)
         chosen = [f for f in case.findings if not args.rule or f.rule == args.rule]
         if args.case or chosen:
-            title = f"办件 {item.values.get('case_id')}（{args.file} 第 {item.row} 行，截至 {ctx.as_of}）"
+            title = _("explain.case_title", case=item.values.get("case_id"), file=args.file, row=item.row,
+                      as_of=ctx.as_of)  # fmt: skip
             explain_findings(console, base, chosen, title, show_source=args.source)
             shown += 1
         if args.case or shown >= args.limit:
             break
     if args.case and not shown:
-        raise XukeError(f"case {args.case!r} not found in {args.file}")
+        raise XukeError(_("usage.case_not_found", case=args.case, file=args.file))
     return 0
 
 

@@ -2,6 +2,7 @@
 finding with its rule title and citations, the derived facts and findings it was built
 on (with the rules that made them), down to the input row and the field values that
 decided."""
+
 from __future__ import annotations
 
 from rich.console import Console
@@ -11,15 +12,16 @@ from rich.tree import Tree
 from .audit import record_fields_read
 from .checker import RuleBase
 from .evaluate import render_value
+from .i18n import _, punct, severity_label
 from .runtime import Fact
 
-SEVERITY_ZH = {"critical": "严重", "error": "错误", "warning": "警告", "info": "提示"}
 
-
-def explain_findings(console: Console, base: RuleBase, findings, title: str, show_source: bool = False) -> None:
+def explain_findings(
+    console: Console, base: RuleBase, findings, title: str, show_source: bool = False
+) -> None:
     tree = Tree(Text(title, style="bold"))
     if not findings:
-        tree.add("未发现问题 / no findings")
+        tree.add(_("report.none"))
     for f in findings:
         rule = base.rules[f.rule].rule
         node = tree.add(_rule_label(f.rule, rule.title, f.severity, rule.cites))
@@ -47,10 +49,10 @@ def _rule_label(rule_id, title, severity, cites) -> Text:
     label.append(rule_id, style="bold")
     label.append(f" {title}")
     if severity:
-        label.append(f" [{SEVERITY_ZH.get(severity, severity)}]", style="red" if severity in ("critical", "error")
+        label.append(f" [{severity_label(severity)}]", style="red" if severity in ("critical", "error")
                      else "yellow")  # fmt: skip
     if cites:
-        label.append("  依据：" + "；".join(cites), style="dim")
+        label.append("  " + _("lint.cites", cites="；".join(cites)), style="dim")
     return label
 
 
@@ -60,26 +62,29 @@ def _fact(parent: Tree, base: RuleBase, fact: Fact, rule_id: str, depth: int) ->
         return
     origin = fact.origin
     if "from" not in origin:
-        where = f"{origin.get('file', '')} 第 {origin.get('row') or origin.get('line')} 行"
+        row = origin.get("row")
+        where = _("explain.at_row" if row else "explain.at_line", file=origin.get("file", ""),
+                  n=row or origin.get("line"))  # fmt: skip
         # the fields the rule tested (the join key case_id says nothing to a reader)
         decided = sorted(record_fields_read(base, rule_id) - {"case_id"}) if fact.type == "record" else []
         shown = ", ".join(f"{k}={render_value(fact.values.get(k))}" for k in decided)
-        label = Text(f"{_type_zh(fact.type)} {where}")
+        label = Text(f"{_type_label(fact.type)} {where}")
         if shown:
-            label.append(f"：{shown}", style="cyan")
+            label.append(punct("colon") + shown, style="cyan")
         parent.add(label)
         return
     producer = base.rules.get(origin["rule"])
     ptitle = producer.rule.title if producer else origin["rule"]
     if fact.type == "finding":
-        label = Text(f"依据发现 {fact.values.get('rule')}（{ptitle}）")
+        label = Text(_("explain.from_finding", rule=fact.values.get("rule"), title=ptitle))
     else:
         values = ", ".join(f"{k}={render_value(v)}" for k, v in sorted(fact.values.items()))
-        label = Text(f"推出 {fact.type}({values})  ← {origin['rule']} {ptitle}")
+        label = Text(_("explain.derived", fact=fact.type, values=values, rule=origin["rule"], title=ptitle))
     node = parent.add(label)
     for source in origin["from"]:
         _fact(node, base, source, origin["rule"], depth + 1)
 
 
-def _type_zh(type_: str) -> str:
-    return {"record": "办件记录", "clause": "条款", "document": "文件"}.get(type_, type_)
+def _type_label(type_: str) -> str:
+    """办件记录/条款/文件 for the input facts; a derived fact's type as the rule author named it."""
+    return _(f"explain.type.{type_}") if type_ in ("record", "clause", "document") else type_

@@ -2,9 +2,10 @@
 
 The language is `--lang zh|en`, else `output.lang` in xuke.yaml, else `XUKE_LANG`, else
 the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`, the first one set: `zh...` gives Chinese,
-anything else English). Only the cli's own words are translated: rule titles, messages
-and citations are printed as the rule author wrote them, and so are diagnostics from the
-engine.
+anything else English). Only the cli's own words are translated (its messages, the
+headings and labels of the console reports, of the Excel workbook and of `xuke explain`):
+rule titles, messages and citations are printed as the rule author wrote them, and so are
+diagnostics and skip reasons from the engine.
 
 Lines that scripts and CI parse stay the same in both languages (`UNTRANSLATED`):
 `N passed, N failed` from `xuke test` is English in Chinese too; `xuke check` keeps its
@@ -87,6 +88,84 @@ CATALOG: dict[str, dict[str, str]] = {
     "severity.error": {"en": "error", "zh": "错误"},
     "severity.warning": {"en": "warning", "zh": "警告"},
     "severity.info": {"en": "info", "zh": "提示"},
+    # ---- the console audit report (engine/reports/text.py) ----
+    "audit.balanced": {"en": " (adds up)", "zh": "（核对一致）"},
+    "audit.by_department_ranked": {
+        "en": "Findings by department (worst first)",
+        "zh": "按部门（问题最重的在前）",
+    },
+    "audit.clean_departments": {
+        "en": "{n} more department{n_s} without findings.",
+        "zh": "另有 {n} 个部门未发现问题。",
+    },
+    "audit.worst_cases": {"en": "Worst cases (top {n})", "zh": "问题最重的办件（前 {n} 件）"},
+    "report.no_findings": {"en": "No findings.", "zh": "未发现问题。"},
+    "report.no_department": {"en": "(no department)", "zh": "（未注明部门）"},
+    "col.worst": {"en": "worst", "zh": "最高级别"},
+    "col.top_rules": {"en": "top rules", "zh": "主要规则"},
+    "col.rules": {"en": "rules", "zh": "规则"},
+    # ---- the console lint report ----
+    "lint.no_file": {"en": "(no file)", "zh": "（未注明文件）"},
+    "where.whole": {"en": "whole document", "zh": "全文"},
+    "where.line": {"en": "line {n}", "zh": "第{n}行"},
+    "where.paragraph": {"en": "paragraph {n}", "zh": "第{n}段"},
+    # ---- xuke explain (engine/explain.py) ----
+    "explain.at_row": {"en": "{file} row {n}", "zh": "{file} 第 {n} 行"},
+    "explain.at_line": {"en": "{file} line {n}", "zh": "{file} 第 {n} 行"},
+    "explain.type.record": {"en": "record", "zh": "办件记录"},
+    "explain.type.clause": {"en": "clause", "zh": "条款"},
+    "explain.type.document": {"en": "document", "zh": "文件"},
+    "explain.from_finding": {"en": "from finding {rule} ({title})", "zh": "依据发现 {rule}（{title}）"},
+    "explain.derived": {
+        "en": "derived {fact}({values})  ← {rule} {title}",
+        "zh": "推出 {fact}({values})  ← {rule} {title}",
+    },
+    # for cli.py's explain titles
+    "explain.case_title": {
+        "en": "case {case} ({file} row {row}, as of {as_of})",
+        "zh": "办件 {case}（{file} 第 {row} 行，截至 {as_of}）",
+    },
+    "explain.rejected": {
+        "en": "{file} row {row} rejected: {reason}",
+        "zh": "{file} 第 {row} 行被拒收：{reason}",
+    },
+    # ---- the Excel workbook (engine/reports/xlsxout.py) ----
+    "xlsx.title": {"en": "xuke report", "zh": "xuke 检查报告"},
+    "xlsx.sheet.findings": {"en": "Findings", "zh": "问题清单"},
+    "xlsx.sheet.departments": {"en": "By department", "zh": "按部门"},
+    "xlsx.sheet.rules": {"en": "By rule", "zh": "按规则"},
+    "xlsx.sheet.summary": {"en": "Summary", "zh": "汇总"},
+    "xlsx.style.header": {"en": "xuke header", "zh": "xuke 表头"},
+    "xlsx.style.wrap": {"en": "xuke wrap", "zh": "xuke 换行"},
+    "xlsx.style.top": {"en": "xuke top", "zh": "xuke 顶端"},
+    "xlsx.style.percent": {"en": "xuke percent", "zh": "xuke 百分比"},
+    "col.message": {"en": "message", "zh": "说明"},
+    "col.file": {"en": "file", "zh": "文件"},
+    "col.position": {"en": "line", "zh": "行号"},
+    "col.article": {"en": "article", "zh": "条款"},
+    "col.fingerprint": {"en": "fingerprint", "zh": "指纹"},
+    "col.flagged_cases": {"en": "flagged cases", "zh": "问题办件数"},
+    "col.flagged_rate": {"en": "flagged rate", "zh": "问题办件率"},
+    "col.cases_involved": {"en": "cases involved", "zh": "涉及办件数"},
+    "col.skip_reason": {"en": "not run because", "zh": "未运行原因"},
+    "col.item": {"en": "item", "zh": "项目"},
+    "col.value": {"en": "value", "zh": "值"},
+    "xlsx.total": {"en": "total", "zh": "合计"},
+    "xlsx.rows_read": {"en": "rows read", "zh": "读取行数"},
+    "xlsx.rows_evaluated": {"en": "rows evaluated", "zh": "检查行数"},
+    "xlsx.rows_rejected": {"en": "rows rejected", "zh": "拒收行数"},
+    "xlsx.reconciliation": {"en": "reconciliation", "zh": "核对"},
+    "xlsx.balanced": {"en": "adds up (read = evaluated + rejected)", "zh": "一致（读取 = 检查 + 拒收）"},
+    "xlsx.unbalanced": {
+        "en": "does not add up: read {read} ≠ evaluated {evaluated} + rejected {rejected}",
+        "zh": "不一致：读取 {read} ≠ 检查 {evaluated} + 拒收 {rejected}",
+    },
+    "xlsx.count.critical": {"en": "critical findings", "zh": "严重（critical）"},
+    "xlsx.count.error": {"en": "error findings", "zh": "错误（error）"},
+    "xlsx.count.warning": {"en": "warning findings", "zh": "警告（warning）"},
+    "xlsx.count.info": {"en": "info findings", "zh": "提示（info）"},
+    "xlsx.skipped": {"en": "rules not run", "zh": "未运行的规则"},
+    "xlsx.none": {"en": "(none)", "zh": "（无）"},
     # ---- configuration and baseline ----
     "init.wrote": {"en": "wrote {path}", "zh": "已生成 {path}"},
     "config.using": {"en": "using {path}", "zh": "使用配置 {path}"},
@@ -182,6 +261,13 @@ ARGPARSE_ZH: dict[str, str] = {
     "not allowed with argument %s": "不能与参数 %s 同时使用",
 }
 
+# Punctuation between the pieces of a report line (not words, so not in CATALOG, whose
+# Chinese entries must hold Chinese): items of a list, and a label before its text.
+PUNCTUATION: dict[str, dict[str, str]] = {
+    "zh": {"list": "，", "colon": "："},
+    "en": {"list": ", ", "colon": ": "},
+}
+
 _lang = DEFAULT_LANG
 
 
@@ -227,6 +313,18 @@ def _(key: str, lang: str | None = None, **kw) -> str:
         if isinstance(value, int) and not isinstance(value, bool):
             kw.setdefault(f"{name}_s", "" if value == 1 else "s")
     return text.format(**kw)
+
+
+def severity_label(severity: str | None, lang: str | None = None) -> str:
+    """严重/错误/警告/提示 or critical/error/warning/info; an unknown severity as it is."""
+    if severity and f"severity.{severity}" in CATALOG:
+        return _(f"severity.{severity}", lang)
+    return severity or ""
+
+
+def punct(name: str, lang: str | None = None) -> str:
+    """The `list` separator or the `colon` of the language (see PUNCTUATION)."""
+    return PUNCTUATION[lang or _lang][name]
 
 
 def fields(text: str) -> set[str]:

@@ -95,7 +95,7 @@ def test_explain_shows_the_derivation_down_to_the_row():
 
     proc = subprocess.run(
         [sys.executable, str(ROOT / "cli.py"), "explain", str(ROOT / "fixtures/approvals/sample.csv"), "--rule",
-         "ACC-LEADER", "--limit", "1", "--as-of", "2025-12-31"],
+         "ACC-LEADER", "--limit", "1", "--as-of", "2025-12-31", "--lang", "zh"],
         capture_output=True, text=True, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
@@ -103,6 +103,62 @@ def test_explain_shows_the_derivation_down_to_the_row():
     assert "ACC-LEADER" in out and "loss=重大" in out
     assert "依据发现 FP-" in out  # the finding it chained on
     assert "第 " in out and " 行" in out  # down to the input row
+    assert "[严重]" in out and "  依据：" in out and "办件记录 " in out
+
+
+def test_explain_in_english():
+    import re
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "explain", str(ROOT / "fixtures/approvals/sample.csv"), "--rule",
+         "ACC-LEADER", "--limit", "1", "--as-of", "2025-12-31", "--lang", "en"],
+        capture_output=True, text=True, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    # the rule's title, message and citations as written; xuke's own words in English
+    assert re.search(r"ACC-LEADER \S+ \[critical\]  Basis: ", out)
+    assert "loss=重大" in out and "from finding FP-" in out
+    assert re.search(r"record \S+sample\.csv row \d+: ", out)  # down to the input row
+    for word in ("依据发现", "依据：", "办件记录", "[严重]"):
+        assert word not in out, word
+
+
+def test_explain_tree_speaks_the_language(tmp_path, calendar):
+    import io
+
+    from rich.console import Console
+
+    from engine import i18n
+    from engine.explain import explain_findings
+
+    path = tmp_path / "d.rules"
+    path.write_text('pack d "d"\nrule D-1 "标题甲"\n  severity warning\n  cites "某法第一条"\nwhen\n'
+                    '  r: record(transfers > 1)\nthen\n  report r "消息乙"\nend\n', encoding="utf-8")  # fmt: skip
+    base = load([path])
+    program = CompiledProgram(compile_rules(base))
+    program.keep_sources = True
+    case = program.run_case([input_fact("record", {"case_id": "A", "transfers": 2}, file="t.csv", row=7)],
+                            Context(calendar, D(2025, 12, 31)))  # fmt: skip
+    before = i18n.get_lang()
+    out = {}
+    try:
+        for lang in i18n.LANGS:
+            i18n.set_lang(lang)
+            console = Console(file=io.StringIO(), no_color=True, width=200)
+            explain_findings(console, base, case.findings, "T")
+            explain_findings(console, base, [], "E")
+            out[lang] = console.file.getvalue()
+    finally:
+        i18n.set_lang(before)
+    assert "D-1 标题甲 [警告]  依据：某法第一条" in out["zh"]
+    assert "办件记录 t.csv 第 7 行：transfers=2" in out["zh"]
+    assert "D-1 标题甲 [warning]  Basis: 某法第一条" in out["en"]
+    assert "record t.csv row 7: transfers=2" in out["en"]
+    assert "消息乙" in out["zh"] and "消息乙" in out["en"]
+    assert "未发现问题" in out["zh"] and "no findings" in out["en"] and "未发现问题" not in out["en"]
 
 
 def test_explain_unknown_case_is_a_one_line_error():

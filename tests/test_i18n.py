@@ -108,3 +108,43 @@ def test_argparse_speaks_chinese():
     with redirect_stderr(err), pytest.raises(SystemExit):
         parser.parse_args([])
     assert "usage: xuke" in err.getvalue() and "the following arguments are required" in err.getvalue()
+
+
+def test_severity_labels_and_punctuation():
+    from engine.i18n import punct, severity_label
+
+    severities = ("critical", "error", "warning", "info")
+    assert [severity_label(s, "zh") for s in severities] == ["严重", "错误", "警告", "提示"]
+    assert [severity_label(s, "en") for s in severities] == list(severities)
+    assert severity_label("odd", "zh") == "odd" and severity_label(None) == ""
+    set_lang("zh")
+    assert severity_label("error") == "错误" and punct("list") == "，" and punct("colon") == "："
+    set_lang("en")
+    assert severity_label("error") == "error" and punct("list") == ", " and punct("colon") == ": "
+
+
+def test_report_units():
+    assert (_("where.line", "zh", n=12), _("where.paragraph", "zh", n=3), _("where.whole", "zh")) == (
+        "第12行", "第3段", "全文",
+    )  # fmt: skip
+    assert (_("where.line", "en", n=12), _("where.paragraph", "en", n=3), _("where.whole", "en")) == (
+        "line 12", "paragraph 3", "whole document",
+    )  # fmt: skip
+    assert _("audit.clean_departments", "en", n=1) == "1 more department without findings."
+    assert _("audit.clean_departments", "en", n=2) == "2 more departments without findings."
+
+
+def test_every_key_the_reports_name_is_in_the_catalog():
+    """Keys are named as string literals in the report modules (some through constants):
+    a typo would only show as a KeyError when that line of a report is printed."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    prefixes = "audit|lint|report|col|where|explain|xlsx|severity"
+    named = set()
+    for rel in ("engine/reports/text.py", "engine/reports/xlsxout.py", "engine/explain.py"):
+        source = (root / rel).read_text(encoding="utf-8")
+        named |= set(re.findall(rf'"((?:{prefixes})\.[a-z_]+(?:\.[a-z_]+)?)"', source))
+    assert len(named) > 40
+    assert not {key for key in named if key not in CATALOG}

@@ -3,16 +3,35 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
 from engine.findings import Finding
+from engine.i18n import LANGS, get_lang, set_lang
 from engine.reports import RuleMeta
 from engine.reports.text import MARK_CLOSE, MARK_OPEN, audit_report, highlighted, lint_report
 
 DATA = Path(__file__).parent / "data" / "reports"
 EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf]")
+
+
+@pytest.fixture
+def zh():
+    """The reports in Chinese for one test; the language before is put back after it."""
+    before = get_lang()
+    set_lang("zh")
+    yield
+    set_lang(before)
+
+
+@pytest.fixture
+def en():
+    before = get_lang()
+    set_lang("en")
+    yield
+    set_lang(before)
 
 
 def sample():
@@ -37,7 +56,7 @@ def output(c):
     return text
 
 
-def test_audit_report():
+def test_audit_report(zh):
     records, _, summary, meta = sample()
     c = console()
     audit_report(c, records, summary, meta)
@@ -60,7 +79,35 @@ def test_audit_report():
     assert max(len(line) for line in lines) <= 100
 
 
-def test_audit_report_unbalanced_and_top():
+def test_audit_report_in_english(en):
+    records, _, summary, meta = sample()
+    c = console()
+    audit_report(c, records, summary, meta)
+    out = output(c)
+    lines = out.splitlines()
+    assert lines[0] == "xuke records audit"
+    assert lines[1] == "read 10 rows = 9 evaluated + 1 rejected (adds up)"
+    assert "7 findings in 4 cases (critical 1, error 4, warning 2)" in out
+    for heading in ("Findings by rule", "Findings by department (worst first)", "Worst cases (top 4)",
+                    "Rules not run (1)"):  # fmt: skip
+        assert heading in lines, heading
+    assert re.search(r"rule +severity +title +findings +basis", out)
+    assert re.search(r"department +cases +flagged cases +findings +worst +top rules", out)
+    assert re.search(r"case +department +row +worst +findings +rules", out)
+    assert "1 more department without findings." in out
+    assert "(no department)" in out and "（未注明部门）" not in out
+    cases = out[out.index("Worst cases") :]
+    assert "ACC-LEADER, FP-1, LIC-42-OVERDUE" in cases
+    assert re.search(r"ACC-LEADER +critical +违反四个不准造成重大损失", out)
+    # rule texts, input data and skip reasons stay as they were written
+    assert "超过法定期限作出决定" in out and "市场监管局" in out
+    assert "输入没有 特别程序时间（suspended_days）列" in out
+    # the report's own words are English
+    for word in "办件审计 读取 核对 按规则 按部门 问题最重 未运行 严重 错误 警告 另有".split():
+        assert word not in out, word
+
+
+def test_audit_report_unbalanced_and_top(zh):
     records, _, summary, meta = sample()
     c = console()
     audit_report(c, records, {**summary, "rows_rejected": 3}, meta, top=1)
@@ -69,7 +116,16 @@ def test_audit_report_unbalanced_and_top():
     assert "问题最重的办件（前 1 件）" in out and "SQ2025030002" not in out
 
 
-def test_audit_report_empty():
+def test_audit_report_unbalanced_in_english(en):
+    records, _, summary, meta = sample()
+    c = console()
+    audit_report(c, records, {**summary, "rows_rejected": 3}, meta, top=1)
+    out = output(c)
+    assert "read 10 rows = 9 evaluated + 3 rejected (does not add up: -2 rows off)" in out
+    assert "Worst cases (top 1)" in out
+
+
+def test_audit_report_empty(zh):
     c = console()
     audit_report(c, [], {"rows_read": 5, "rows_evaluated": 5, "rows_rejected": 0, "skipped_rules": []}, {})
     out = output(c)
@@ -79,7 +135,7 @@ def test_audit_report_empty():
     assert "未发现问题。" in output(c)
 
 
-def test_lint_report_groups_and_highlights():
+def test_lint_report_groups_and_highlights(zh):
     _, clauses, _, meta = sample()
     c = console()
     lint_report(c, clauses, meta)
@@ -100,6 +156,26 @@ def test_lint_report_groups_and_highlights():
     assert all(line == line.rstrip() for line in out.splitlines() if "第" in line and "条" in line)
 
 
+def test_lint_report_in_english(en):
+    _, clauses, _, meta = sample()
+    c = console()
+    lint_report(c, clauses, meta)
+    out = output(c)
+    assert out.startswith("xuke draft review: 3 files, 5 findings (error 4, warning 1)")
+    assert "paragraph 3" in out and "line 12" in out and "whole document" in out
+    assert "第3段" not in out and "第12行" not in out and "全文" not in out
+    assert re.search(r"drafts/管理办法\.txt +3 findings", out)
+    assert "Basis: 行政许可法第十七条" in out and "依据：" not in out
+    # the rule's title and message are the author's; only the separator is the language's
+    assert "error DOC-17-SETS-LICENSE 规范性文件设定行政许可: 条款设定审批事项而未引用法律、法规依据" in out
+    # articles and clauses are the draft's own text
+    assert out.index("第五条") < out.index("第六条")
+    assert f"{MARK_OPEN}须经市交通运输局批准后方可经营{MARK_CLOSE}" in out
+    c = console()
+    lint_report(c, [])
+    assert output(c) == "No findings.\n"
+
+
 def test_lint_report_on_a_colour_terminal_uses_styles_not_brackets():
     _, clauses, _, meta = sample()
     c = Console(file=io.StringIO(), width=100, force_terminal=True, color_system="standard")
@@ -109,7 +185,7 @@ def test_lint_report_on_a_colour_terminal_uses_styles_not_brackets():
     assert "\x1b[" in out and "\x1b[1;7m" in out  # bold reverse
 
 
-def test_lint_report_empty():
+def test_lint_report_empty(zh):
     c = console()
     lint_report(c, [])
     assert output(c) == "未发现问题。\n"
@@ -140,5 +216,11 @@ def test_reports_never_crash_on_odd_text(text, word, severity):
         "R-1", severity, word, text, [word], [], word or "f.txt", line=1, text=text, span=(0, len(text))
     )
     g = Finding("R-2", severity, word, text, [], [], "a.csv", case_id=word, row=1, group=None)
-    lint_report(console(), [f])
-    audit_report(console(), [g], {"rows_read": 1, "rows_evaluated": 1, "rows_rejected": 0}, {})
+    before = get_lang()
+    try:
+        for lang in LANGS:
+            set_lang(lang)
+            lint_report(console(), [f])
+            audit_report(console(), [g], {"rows_read": 1, "rows_evaluated": 1, "rows_rejected": 0}, {})
+    finally:
+        set_lang(before)

@@ -3,12 +3,32 @@ import random
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from engine.findings import Finding
+from engine.i18n import get_lang, set_lang
 from engine.reports import RuleMeta, xlsxout
 from engine.reports.xlsxout import write_xlsx
 
 DATA = Path(__file__).parent / "data" / "reports"
+FINDING_HEADERS_ZH = "规则 级别 标题 说明 依据 文件 办件编号 行号 条款 部门 指纹".split()
+
+
+@pytest.fixture
+def zh():
+    """The workbook in Chinese for one test; the language before is put back after it."""
+    before = get_lang()
+    set_lang("zh")
+    yield
+    set_lang(before)
+
+
+@pytest.fixture
+def en():
+    before = get_lang()
+    set_lang("en")
+    yield
+    set_lang(before)
 
 
 def sample():
@@ -25,7 +45,7 @@ def rows(ws):
     return [list(r) for r in ws.iter_rows(values_only=True)]
 
 
-def test_sheets_and_findings(tmp_path):
+def test_sheets_and_findings(tmp_path, zh):
     findings, summary, meta = sample()
     write_xlsx(tmp_path / "r.xlsx", findings, summary, meta)
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
@@ -34,6 +54,7 @@ def test_sheets_and_findings(tmp_path):
     table = rows(ws)
     assert table[0][:9] == ["规则", "级别", "标题", "说明", "依据", "文件", "办件编号", "行号", "条款"]
     assert table[0][9] == "部门"
+    assert table[0] == FINDING_HEADERS_ZH
     assert len(table) == len(findings) + 1
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref == f"A1:K{len(findings) + 1}"
@@ -48,7 +69,7 @@ def test_sheets_and_findings(tmp_path):
     assert by_rule["DOC-17-SETS-LICENSE"][7:9] == [12, "第五条"]
 
 
-def test_severity_colour_and_text_not_formula(tmp_path):
+def test_severity_colour_and_text_not_formula(tmp_path, zh):
     findings, summary, meta = sample()
     write_xlsx(tmp_path / "r.xlsx", findings, summary, meta)
     ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["问题清单"]
@@ -60,7 +81,7 @@ def test_severity_colour_and_text_not_formula(tmp_path):
     assert fee_case.value == '=HYPERLINK("http://x")' and fee_case.data_type == "s"
 
 
-def test_departments_pivot(tmp_path):
+def test_departments_pivot(tmp_path, zh):
     findings, summary, meta = sample()
     write_xlsx(tmp_path / "r.xlsx", findings, summary, meta)
     ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["按部门"]
@@ -78,7 +99,7 @@ def test_departments_pivot(tmp_path):
     assert ws.freeze_panes == "B2"
 
 
-def test_rules_sheet_includes_quiet_and_skipped(tmp_path):
+def test_rules_sheet_includes_quiet_and_skipped(tmp_path, zh):
     findings, summary, meta = sample()
     write_xlsx(tmp_path / "r.xlsx", findings, summary, meta)
     table = rows(openpyxl.load_workbook(tmp_path / "r.xlsx")["按规则"])
@@ -93,7 +114,7 @@ def test_rules_sheet_includes_quiet_and_skipped(tmp_path):
     ]
 
 
-def test_summary_sheet(tmp_path):
+def test_summary_sheet(tmp_path, zh):
     findings, summary, meta = sample()
     write_xlsx(tmp_path / "r.xlsx", findings, summary, meta)
     table = {r[0]: r[1] for r in rows(openpyxl.load_workbook(tmp_path / "r.xlsx")["汇总"]) if r[0]}
@@ -113,14 +134,15 @@ def test_same_input_same_bytes(tmp_path):
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
 
 
-def test_empty(tmp_path):
+def test_empty(tmp_path, zh):
     write_xlsx(tmp_path / "r.xlsx", [], {}, {})
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
     assert wb.sheetnames == ["问题清单", "按部门", "按规则", "汇总"]
-    assert rows(wb["问题清单"]) == [[name for name, _ in xlsxout.FINDING_COLUMNS]]
+    assert rows(wb["问题清单"]) == [FINDING_HEADERS_ZH]
+    assert rows(wb["汇总"])[-2:] == [["未运行的规则", "原因"], ["（无）", None]]
 
 
-def test_control_characters_and_long_text(tmp_path):
+def test_control_characters_and_long_text(tmp_path, zh):
     f = Finding("R", "error", "t", "坏\x00字\x1b符" + "长" * 40000, [], [], "a.csv", case_id="1\x07", row=1)
     write_xlsx(tmp_path / "r.xlsx", [f])
     row = rows(openpyxl.load_workbook(tmp_path / "r.xlsx")["问题清单"])[1]
@@ -128,10 +150,94 @@ def test_control_characters_and_long_text(tmp_path):
     assert row[6] == "1"
 
 
-def test_findings_split_over_sheets_past_the_row_limit(tmp_path, monkeypatch):
+def test_findings_split_over_sheets_past_the_row_limit(tmp_path, monkeypatch, zh):
     monkeypatch.setattr(xlsxout, "MAX_ROWS", 4)  # 3 findings per sheet
     findings = [Finding("R", "error", "t", "m", [], [], "a.csv", case_id=str(i), row=i) for i in range(1, 8)]
     write_xlsx(tmp_path / "r.xlsx", findings)
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
     assert wb.sheetnames[:3] == ["问题清单", "问题清单(2)", "问题清单(3)"]
     assert [len(rows(wb[n])) - 1 for n in wb.sheetnames[:3]] == [3, 3, 1]
+
+
+def test_summary_sheet_labels(tmp_path, zh):
+    findings, summary, meta = sample()
+    write_xlsx(tmp_path / "r.xlsx", findings, summary, meta)
+    table = rows(openpyxl.load_workbook(tmp_path / "r.xlsx")["汇总"])
+    assert table[0] == ["项目", "值"]
+    labels = [r[0] for r in table]
+    assert labels[1:7] == ["读取行数", "检查行数", "拒收行数", "核对", "问题数", "涉及办件数"]
+    assert labels[7:11] == ["严重（critical）", "错误（error）", "警告（warning）", "提示（info）"]
+    write_xlsx(tmp_path / "u.xlsx", findings, {**summary, "rows_rejected": 3}, meta)
+    table = {r[0]: r[1] for r in rows(openpyxl.load_workbook(tmp_path / "u.xlsx")["汇总"]) if r[0]}
+    assert table["核对"] == "不一致：读取 10 ≠ 检查 9 + 拒收 3"
+
+
+def test_named_styles_in_the_language(tmp_path, zh):
+    findings, summary, meta = sample()
+    write_xlsx(tmp_path / "r.xlsx", findings, summary, meta)
+    wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    assert {"xuke 表头", "xuke 换行", "xuke 严重", "xuke 提示"} <= set(wb.named_styles)
+    assert wb.properties.title == "xuke 检查报告"
+    assert wb["问题清单"]["A1"].style == "xuke 表头"
+
+
+def test_workbook_in_english(tmp_path, en):
+    findings, summary, meta = sample()
+    write_xlsx(tmp_path / "r.xlsx", findings, {**summary, "rows_rejected": 3}, meta)
+    wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    assert wb.sheetnames == ["Findings", "By department", "By rule", "Summary"]
+    assert wb.properties.title == "xuke report"
+    assert {"xuke header", "xuke wrap", "xuke top", "xuke percent", "xuke critical", "xuke info"} <= set(
+        wb.named_styles
+    )
+    assert not {"xuke 表头", "xuke 严重"} & set(wb.named_styles)
+    table = rows(wb["Findings"])
+    assert table[0] == [
+        "rule", "severity", "title", "message", "basis", "file", "case", "line", "article", "department",
+        "fingerprint",
+    ]  # fmt: skip
+    by_rule = {r[0]: r for r in table[1:]}
+    # the severity is translated; the rule's own texts and the input's data are not
+    assert by_rule["LIC-42-OVERDUE"][1:3] == ["error", "超过法定期限作出决定"]
+    assert by_rule["LIC-42-OVERDUE"][4].startswith("行政许可法第四十二条；")
+    assert by_rule["ACC-LEADER"][1] == "critical" and by_rule["ACC-LEADER"][9] == "市场监管局"
+    assert by_rule["DOC-17-SETS-LICENSE"][7:9] == [12, "第五条"]
+    assert wb["Findings"]["B2"].style.startswith("xuke ") and wb["Findings"]["A1"].style == "xuke header"
+
+    depts = rows(wb["By department"])
+    assert depts[0][:6] == ["department", "cases", "flagged cases", "flagged rate", "findings", "worst"]
+    assert [r[0] for r in depts[1:]] == ["市场监管局", "住建局", "(no department)", "税务局", "total"]
+    assert depts[1][5] == "critical"
+
+    rules = rows(wb["By rule"])
+    assert rules[0] == ["rule", "severity", "title", "basis", "findings", "cases involved", "not run because"]
+    skipped = {r[0]: r for r in rules[1:]}["LIC-45-NOTIFY"]
+    assert skipped[6] == "输入没有 特别程序时间（suspended_days）列"  # the engine's reason, as it is
+
+    summary_rows = rows(wb["Summary"])
+    assert summary_rows[0] == ["item", "value"]
+    table = {r[0]: r[1] for r in summary_rows if r[0]}
+    assert (table["rows read"], table["rows evaluated"], table["rows rejected"]) == (10, 9, 3)
+    assert table["reconciliation"] == "does not add up: read 10 ≠ evaluated 9 + rejected 3"
+    assert (table["findings"], table["cases involved"]) == (len(findings), 4)
+    assert table["critical findings"] == 1 and table["info findings"] == 0
+    assert summary_rows[-2] == ["rules not run", "reason"]
+    assert summary_rows[-1] == ["LIC-45-NOTIFY", "输入没有 特别程序时间（suspended_days）列"]
+
+
+def test_empty_in_english(tmp_path, en):
+    write_xlsx(tmp_path / "r.xlsx", [], {"rows_read": 2, "rows_evaluated": 2, "rows_rejected": 0}, {})
+    wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    assert wb.sheetnames == ["Findings", "By department", "By rule", "Summary"]
+    assert rows(wb["Findings"])[0][:3] == ["rule", "severity", "title"]
+    summary = rows(wb["Summary"])
+    assert {r[0]: r[1] for r in summary if r[0]}["reconciliation"] == "adds up (read = evaluated + rejected)"
+    assert summary[-1] == ["(none)", None]
+
+
+def test_findings_split_in_english(tmp_path, monkeypatch, en):
+    monkeypatch.setattr(xlsxout, "MAX_ROWS", 4)
+    findings = [Finding("R", "error", "t", "m", [], [], "a.csv", case_id=str(i), row=i) for i in range(1, 8)]
+    write_xlsx(tmp_path / "r.xlsx", findings)
+    sheets = openpyxl.load_workbook(tmp_path / "r.xlsx").sheetnames
+    assert sheets[:3] == ["Findings", "Findings(2)", "Findings(3)"]

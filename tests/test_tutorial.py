@@ -75,10 +75,11 @@ def canon(line: str):
     return line
 
 
-def _run(cwd: Path, command: str) -> tuple[int, str]:
+def _run(cwd: Path, command: str, lang: str = "zh") -> tuple[int, str]:
     args = shlex.split(command)
     assert args[0] == "xuke", command
-    env = dict(os.environ, COLUMNS="80", NO_COLOR="1", TERM="dumb", XUKE_LANG="zh")
+    # each twin runs in its own language, as its reader would
+    env = dict(os.environ, COLUMNS="80", NO_COLOR="1", TERM="dumb", XUKE_LANG=lang)
     proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), *args[1:]], cwd=cwd, env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)  # fmt: skip
     return proc.returncode, proc.stdout
@@ -139,7 +140,7 @@ def test_tutorial(doc, tmp_path):
                 target.write_text(original.replace(old, new, 1), encoding="utf-8")
             try:
                 for command, expected in _commands(body):
-                    _, output = _run(tmp_path, command)
+                    _, output = _run(tmp_path, command, "en" if doc.name.endswith(".en.md") else "zh")
                     actual = [canon(x) for x in output.rstrip("\n").splitlines()]
                     wanted = [canon(x) for x in expected]
                     if "prefix" in attrs:

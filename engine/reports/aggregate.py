@@ -19,7 +19,6 @@ from ..findings import Finding
 from ..schema import SEVERITIES
 from . import RuleMeta
 
-SEVERITY_ZH = {"critical": "严重", "error": "错误", "warning": "警告", "info": "提示"}
 NO_DEPARTMENT = "（未注明部门）"
 CITE_SEPARATOR = "；"
 
@@ -30,10 +29,6 @@ def severity_rank(severity: str | None) -> int:
         return SEVERITIES.index(severity)  # type: ignore[arg-type]
     except ValueError:
         return len(SEVERITIES)
-
-
-def severity_label(severity: str | None) -> str:
-    return SEVERITY_ZH.get(severity or "", severity or "")
 
 
 def join_cites(cites: Iterable[str]) -> str:

@@ -19,12 +19,13 @@ from rich.table import Table
 from rich.text import Text
 
 from ..findings import Finding
+from ..i18n import _, punct, severity_label
 from . import RuleMeta
 from .aggregate import (
+    NO_DEPARTMENT,
     Aggregate,
     join_cites,
     reconciliation,
-    severity_label,
     severity_rank,
     skipped_rules,
     sort_findings,
@@ -40,6 +41,19 @@ def _n(value: int) -> str:
     return f"{value:,}"
 
 
+def _t(key: str, **kw) -> str:
+    """The message `key` in the current language, its counts written with thousands separators."""
+    for name, value in list(kw.items()):
+        if isinstance(value, int) and not isinstance(value, bool):
+            kw[name] = _n(value)
+            kw.setdefault(f"{name}_s", "" if value == 1 else "s")
+    return _(key, **kw)
+
+
+def _department(name: str) -> str:
+    return _("report.no_department") if name == NO_DEPARTMENT else name
+
+
 def _severity(severity: str | None) -> Text:
     return Text(severity_label(severity), style=SEVERITY_STYLE.get(severity or "", ""))
 
@@ -50,9 +64,10 @@ def _heading(console: Console, title: str) -> None:
 
 
 def _table(*columns: tuple[str, dict]) -> Table:
+    """Columns by catalog key (`col.rule`, ...), headed in the current language."""
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
-    for name, options in columns:
-        table.add_column(name, **options)
+    for key, options in columns:
+        table.add_column(_(key), **options)
     return table
 
 
@@ -62,7 +77,7 @@ def _severity_counts(by_severity: Mapping[str, int]) -> str:
         for s in sorted(by_severity, key=severity_rank)
         if by_severity[s]
     ]
-    return "，".join(parts)
+    return punct("list").join(parts)
 
 
 # ---------------------------------------------------------------- audit
@@ -87,21 +102,26 @@ def render_audit(
 ) -> None:
     """The audit overview from an aggregate (a streaming audit keeps only the aggregate)."""
     summary = summary or {}
-    console.print(Text("xuke 办件审计", style="bold"))
+    console.print(Text(_("audit.title"), style="bold"))
     rec = reconciliation(summary)
     if rec is not None:
         read, evaluated, rejected, balanced = rec
-        line = Text(f"读取 {_n(read)} 行 = 检查 {_n(evaluated)} 行 + 拒收 {_n(rejected)} 行")
+        line = Text(_t("audit.rows", read=read, evaluated=evaluated, rejected=rejected))
         if balanced:
-            line.append("（核对一致）")
+            line.append(_("audit.balanced"))
         else:
-            line.append(f"（核对不一致：相差 {_n(read - evaluated - rejected)} 行）", style="bold red")
+            line.append(_t("audit.mismatch", n=read - evaluated - rejected), style="bold red")
         console.print(line)
     if agg.total == 0:
-        console.print("未发现问题。")
+        console.print(_("report.no_findings"))
     else:
         console.print(
-            f"问题 {_n(agg.total)} 条，涉及办件 {_n(agg.flagged_cases)} 件（{_severity_counts(agg.by_severity)}）"
+            _t(
+                "audit.findings",
+                n=agg.total,
+                cases=agg.flagged_cases,
+                counts=_severity_counts(agg.by_severity),
+            )
         )
         _rules_table(console, agg, rules_meta, summary)
         _departments_table(console, agg, summary)
@@ -110,13 +130,13 @@ def render_audit(
 
 
 def _rules_table(console: Console, agg: Aggregate, rules_meta, summary) -> None:
-    _heading(console, "按规则")
+    _heading(console, _("audit.by_rule"))
     table = _table(
-        ("规则", {"no_wrap": True}),
-        ("级别", {"no_wrap": True}),
-        ("标题", {"overflow": "fold"}),
-        ("问题数", {"justify": "right", "no_wrap": True}),
-        ("依据", {"overflow": "fold"}),
+        ("col.rule", {"no_wrap": True}),
+        ("col.severity", {"no_wrap": True}),
+        ("col.title", {"overflow": "fold"}),
+        ("col.count", {"justify": "right", "no_wrap": True}),
+        ("col.cites", {"overflow": "fold"}),
     )
     for r in agg.rule_stats(rules_meta, summary):
         table.add_row(
@@ -130,52 +150,52 @@ def _departments_table(console: Console, agg: Aggregate, summary) -> None:
     flagged = [d for d in depts if d.findings]
     if not flagged:
         return
-    _heading(console, "按部门（问题最重的在前）")
+    _heading(console, _("audit.by_department_ranked"))
     table = _table(
-        ("部门", {"overflow": "fold"}),
-        ("办件数", {"justify": "right", "no_wrap": True}),
-        ("问题办件", {"justify": "right", "no_wrap": True}),
-        ("问题数", {"justify": "right", "no_wrap": True}),
-        ("最高级别", {"no_wrap": True}),
-        ("主要规则", {"overflow": "fold"}),
+        ("col.department", {"overflow": "fold"}),
+        ("col.cases", {"justify": "right", "no_wrap": True}),
+        ("col.flagged", {"justify": "right", "no_wrap": True}),
+        ("col.count", {"justify": "right", "no_wrap": True}),
+        ("col.worst", {"no_wrap": True}),
+        ("col.top_rules", {"overflow": "fold"}),
     )
     for d in flagged:
         rules = sorted(d.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_RULES_PER_DEPARTMENT]
         table.add_row(
-            Text(d.name),
+            Text(_department(d.name)),
             _n(d.cases) if d.cases is not None else "-",
             _n(d.flagged_cases),
             _n(d.findings),
             _severity(d.worst),
-            Text("，".join(f"{rule}×{count}" for rule, count in rules)),
+            Text(punct("list").join(f"{rule}×{count}" for rule, count in rules)),
         )
     console.print(table)
     clean = len(depts) - len(flagged)
     if clean:
-        console.print(f"另有 {_n(clean)} 个部门未发现问题。")
+        console.print(_t("audit.clean_departments", n=clean))
 
 
 def _cases_table(console: Console, agg: Aggregate) -> None:
     cases = agg.worst_cases()
     if not cases:
         return
-    _heading(console, f"问题最重的办件（前 {len(cases)} 件）")
+    _heading(console, _t("audit.worst_cases", n=len(cases)))
     table = _table(
-        ("办件编号", {"overflow": "fold"}),
-        ("部门", {"overflow": "fold"}),
-        ("行", {"justify": "right", "no_wrap": True}),
-        ("最高级别", {"no_wrap": True}),
-        ("问题数", {"justify": "right", "no_wrap": True}),
-        ("规则", {"overflow": "fold"}),
+        ("col.case_id", {"overflow": "fold"}),
+        ("col.department", {"overflow": "fold"}),
+        ("col.row", {"justify": "right", "no_wrap": True}),
+        ("col.worst", {"no_wrap": True}),
+        ("col.count", {"justify": "right", "no_wrap": True}),
+        ("col.rules", {"overflow": "fold"}),
     )
     for c in cases:
         table.add_row(
             Text(c.case_id),
-            Text(c.department or "-"),
+            Text(_department(c.department) if c.department else "-"),
             str(c.row) if c.row is not None else "-",
             _severity(c.worst),
             _n(c.findings),
-            Text("，".join(c.rules)),
+            Text(punct("list").join(c.rules)),
         )
     console.print(table)
 
@@ -184,8 +204,8 @@ def _skipped_table(console: Console, summary) -> None:
     skipped = skipped_rules(summary)
     if not skipped:
         return
-    _heading(console, f"未运行的规则（{len(skipped)} 条）")
-    table = _table(("规则", {"no_wrap": True}), ("原因", {"overflow": "fold"}))
+    _heading(console, _t("audit.skipped", n=len(skipped)))
+    table = _table(("col.rule", {"no_wrap": True}), ("col.reason", {"overflow": "fold"}))
     for rule, reason in skipped.items():
         table.add_row(Text(rule), Text(reason or "-"))
     console.print(table)
@@ -219,9 +239,9 @@ def highlighted(console: Console, text: str, spans: Iterable[tuple[int, int]]) -
 
 def _where(f: Finding) -> str:
     if f.line is None:
-        return "全文"
-    unit = "段" if (f.file or "").lower().endswith(".docx") else "行"
-    return f"第{f.line}{unit}"
+        return _("where.whole")
+    unit = "where.paragraph" if (f.file or "").lower().endswith(".docx") else "where.line"
+    return _(unit, n=f.line)
 
 
 def lint_report(
@@ -231,26 +251,27 @@ def lint_report(
     # clause order, so that two clauses sharing a line never interleave
     findings = sorted(sort_findings(findings), key=lambda f: (f.file or "", f.line or 0, f.text or ""))
     if not findings:
-        console.print("未发现问题。")
+        console.print(_("report.no_findings"))
         return
     files = sorted({f.file or "" for f in findings})
     by_severity: dict[str, int] = {}
     for f in findings:
         by_severity[f.severity] = by_severity.get(f.severity, 0) + 1
     console.print(
-        Text(
-            f"xuke 文件审查：{len(files)} 个文件，{_n(len(findings))} 个问题（{_severity_counts(by_severity)}）"
-        )
+        Text(_t("lint.title", files=len(files), n=len(findings), counts=_severity_counts(by_severity)))
     )
     for file, in_file in groupby(findings, key=lambda f: f.file or ""):
         in_file = list(in_file)
         console.print()
-        console.print(Text(file or "（未注明文件）", style="bold"), Text(f"  {len(in_file)} 个问题"))
+        console.print(
+            Text(file or _("lint.no_file"), style="bold"),
+            Text("  " + _t("lint.file_findings", n=len(in_file))),
+        )
         # articles in document order; a clause outside any article groups on its own
         for article, in_article in groupby(in_file, key=lambda f: f.article):
             if article:
                 console.print(Padding(Text(article, style="bold"), (0, 0, 0, 2), expand=False))
-            for _, on_clause in groupby(in_article, key=lambda f: (f.line, f.text)):
+            for _clause_key, on_clause in groupby(in_article, key=lambda f: (f.line, f.text)):
                 _clause(console, list(on_clause), rules_meta or {})
 
 
@@ -268,10 +289,12 @@ def _clause(console: Console, findings: list[Finding], rules_meta) -> None:
         line.append(f" {f.rule} ", style="bold")
         line.append(f.title)
         if f.message and f.message != f.title:
-            line.append("：" + f.message)
+            line.append(punct("colon") + f.message)
         console.print(Padding(line, (0, 0, 0, 6), expand=False))
         cites = f.cites or list(getattr(rules_meta.get(f.rule), "cites", ()) or ())
         if cites:
             console.print(
-                Padding(Text("依据：" + join_cites(cites), style="dim"), (0, 0, 0, 8), expand=False)
+                Padding(
+                    Text(_("lint.cites", cites=join_cites(cites)), style="dim"), (0, 0, 0, 8), expand=False
+                )
             )

@@ -8,6 +8,7 @@ so that the same findings give the same bytes (openpyxl stamps "now" on both).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import shutil
@@ -24,58 +25,71 @@ from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
 
 from ..findings import Finding
+from ..i18n import _, get_lang, severity_label
+from ..schema import SEVERITIES
 from . import RuleMeta
 from .aggregate import (
-    SEVERITY_ZH,
+    NO_DEPARTMENT,
     Aggregate,
     case_departments,
     department_of,
     join_cites,
     position_of,
     reconciliation,
-    severity_label,
     skipped_rules,
     sort_findings,
 )
 from .atomic import atomic_write
 
-SHEET_FINDINGS = "问题清单"
-SHEET_DEPARTMENTS = "按部门"
-SHEET_RULES = "按规则"
-SHEET_SUMMARY = "汇总"
+# Sheet names, headers and labels are in the current language (engine.i18n): catalog keys here.
+SHEET_FINDINGS = "xlsx.sheet.findings"
+SHEET_DEPARTMENTS = "xlsx.sheet.departments"
+SHEET_RULES = "xlsx.sheet.rules"
+SHEET_SUMMARY = "xlsx.sheet.summary"
 
 MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 MAX_CELL_CHARS = 32_767  # Excel's limit per cell
 FIXED_TIME = dt.datetime(2000, 1, 1)  # document dates, so that the bytes are reproducible
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
-FINDING_COLUMNS = (
-    ("规则", 22),
-    ("级别", 8),
-    ("标题", 28),
-    ("说明", 60),
-    ("依据", 36),
-    ("文件", 24),
-    ("办件编号", 20),
-    ("行号", 8),
-    ("条款", 10),
-    ("部门", 18),
-    ("指纹", 34),
+FINDING_COLUMNS = (  # (catalog key, width)
+    ("col.rule", 22),
+    ("col.severity", 8),
+    ("col.title", 28),
+    ("col.message", 60),
+    ("col.cites", 36),
+    ("col.file", 24),
+    ("col.case_id", 20),
+    ("col.position", 8),
+    ("col.article", 10),
+    ("col.department", 18),
+    ("col.fingerprint", 34),
 )
 
 # Named styles, registered once per workbook: a cell refers to one by name instead of
 # carrying its own font and fill, and staff can restyle, say, every 严重 cell at once.
-HEADER, WRAP, TOP, PERCENT = "xuke 表头", "xuke 换行", "xuke 顶端", "xuke 百分比"
-SEVERITY_STYLES = {s: f"xuke {SEVERITY_ZH[s]}" for s in SEVERITY_ZH}
+# The names are in the workbook's language: cells give a kind, `_style_name` the name.
+HEADER, WRAP, TOP, PERCENT = "header", "wrap", "top", "percent"
 _TOP_ALIGN = Alignment(vertical="top")
+
+
+@functools.cache
+def _style_names(lang: str) -> dict[str, str]:
+    names = {kind: _(f"xlsx.style.{kind}", lang) for kind in (HEADER, WRAP, TOP, PERCENT)}
+    names.update({s: f"xuke {severity_label(s, lang)}" for s in SEVERITIES})
+    return names
+
+
+def _style_name(kind: str) -> str | None:
+    return _style_names(get_lang()).get(kind)
 
 
 def _register_styles(wb: Workbook) -> None:
     styles = [
-        NamedStyle(HEADER, font=Font(bold=True), fill=PatternFill("solid", fgColor="DDE3EA")),
-        NamedStyle(WRAP, alignment=Alignment(wrap_text=True, vertical="top")),
-        NamedStyle(TOP, alignment=_TOP_ALIGN),
-        NamedStyle(PERCENT, number_format="0.0%"),
+        NamedStyle(_style_name(HEADER), font=Font(bold=True), fill=PatternFill("solid", fgColor="DDE3EA")),
+        NamedStyle(_style_name(WRAP), alignment=Alignment(wrap_text=True, vertical="top")),
+        NamedStyle(_style_name(TOP), alignment=_TOP_ALIGN),
+        NamedStyle(_style_name(PERCENT), number_format="0.0%"),
     ]
     colours = {  # fill, font colour, bold: Excel's own good/neutral/bad palette
         "critical": ("9C0006", "FFFFFF", True),
@@ -86,7 +100,7 @@ def _register_styles(wb: Workbook) -> None:
     for severity, (fill, colour, bold) in colours.items():
         styles.append(
             NamedStyle(
-                SEVERITY_STYLES[severity],
+                _style_name(severity),
                 font=Font(color=colour, bold=bold),
                 fill=PatternFill("solid", fgColor=fill),
                 alignment=_TOP_ALIGN,
@@ -114,21 +128,28 @@ def _cell(ws, value: Any, style: str | None = None):
     if formula_like:
         cell.data_type = "s"  # text that starts with "=" is data, not a formula
     if style is not None:
-        cell.style = style
+        cell.style = _style_name(style)
     return cell
 
 
 def _new_sheet(wb: Workbook, title: str, columns, freeze: str = "A2"):
+    """A sheet with a header row; `columns` are (heading, width) pairs."""
     ws = wb.create_sheet(title)
-    for i, (_, width) in enumerate(columns, 1):
+    for i, (_heading, width) in enumerate(columns, 1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = freeze
-    ws.append([_cell(ws, name, HEADER) for name, _ in columns])
+    ws.append([_cell(ws, name, HEADER) for name, _width in columns])
     return ws
 
 
+def _headed(columns) -> list[tuple[str, int]]:
+    """(catalog key, width) pairs as (heading in the current language, width)."""
+    return [(_(key), width) for key, width in columns]
+
+
 def _severity_cell(ws, severity: str | None):
-    return _cell(ws, severity_label(severity), SEVERITY_STYLES.get(severity or ""))
+    style = severity if severity in SEVERITIES else None
+    return _cell(ws, severity_label(severity), style)
 
 
 def _filter(ws, columns: int, rows: int) -> None:
@@ -141,7 +162,8 @@ def _findings_sheets(wb: Workbook, findings: list[Finding]) -> None:
     starts = range(0, len(findings), per_sheet) or range(1)  # an empty list still gets its sheet
     for n, start in enumerate(starts, 1):
         chunk = range(start, min(start + per_sheet, len(findings)))
-        ws = _new_sheet(wb, SHEET_FINDINGS if n == 1 else f"{SHEET_FINDINGS}({n})", FINDING_COLUMNS)
+        title = _(SHEET_FINDINGS)
+        ws = _new_sheet(wb, title if n == 1 else f"{title}({n})", _headed(FINDING_COLUMNS))
         for f in map(findings.__getitem__, chunk):
             ws.append(
                 [
@@ -164,21 +186,23 @@ def _findings_sheets(wb: Workbook, findings: list[Finding]) -> None:
 def _departments_sheet(wb: Workbook, agg: Aggregate, rule_order: list[str], summary) -> None:
     depts = agg.department_stats(summary)
     fired = [r for r in rule_order if any(d.by_rule.get(r) for d in depts)]
-    columns = [
-        ("部门", 24),
-        ("办件数", 10),
-        ("问题办件数", 12),
-        ("问题办件率", 12),
-        ("问题数", 10),
-        ("最高级别", 10),
-    ]
+    columns = _headed(
+        [
+            ("col.department", 24),
+            ("col.cases", 10),
+            ("col.flagged_cases", 12),
+            ("col.flagged_rate", 12),
+            ("col.count", 10),
+            ("col.worst", 10),
+        ]
+    )
     columns += [(rule, max(10, len(rule) + 2)) for rule in fired]
-    ws = _new_sheet(wb, SHEET_DEPARTMENTS, columns, freeze="B2")
+    ws = _new_sheet(wb, _(SHEET_DEPARTMENTS), columns, freeze="B2")
     for d in depts:
         rate = d.flagged_cases / d.cases if d.cases else None
         ws.append(
             [
-                _cell(ws, d.name),
+                _cell(ws, _("report.no_department") if d.name == NO_DEPARTMENT else d.name),
                 d.cases,
                 d.flagged_cases,
                 _cell(ws, rate, PERCENT) if rate is not None else None,
@@ -192,7 +216,7 @@ def _departments_sheet(wb: Workbook, agg: Aggregate, rule_order: list[str], summ
         known = [d.cases for d in depts if d.cases is not None]
         ws.append(
             [
-                _cell(ws, "合计", HEADER),
+                _cell(ws, _("xlsx.total"), HEADER),
                 sum(known) if len(known) == len(depts) else None,
                 sum(d.flagged_cases for d in depts),
                 None,
@@ -204,16 +228,18 @@ def _departments_sheet(wb: Workbook, agg: Aggregate, rule_order: list[str], summ
 
 
 def _rules_sheet(wb: Workbook, rules) -> None:
-    columns = [
-        ("规则", 24),
-        ("级别", 8),
-        ("标题", 30),
-        ("依据", 40),
-        ("问题数", 10),
-        ("涉及办件数", 12),
-        ("未运行原因", 40),
-    ]
-    ws = _new_sheet(wb, SHEET_RULES, columns)
+    columns = _headed(
+        [
+            ("col.rule", 24),
+            ("col.severity", 8),
+            ("col.title", 30),
+            ("col.cites", 40),
+            ("col.count", 10),
+            ("col.cases_involved", 12),
+            ("col.skip_reason", 40),
+        ]
+    )
+    ws = _new_sheet(wb, _(SHEET_RULES), columns)
     for r in rules:
         ws.append(
             [
@@ -248,37 +274,37 @@ def _summary_value(value: Any) -> Any:
 
 
 def _summary_sheet(wb: Workbook, agg: Aggregate, summary: Mapping[str, Any]) -> None:
-    ws = _new_sheet(wb, SHEET_SUMMARY, [("项目", 24), ("值", 60)])
+    ws = _new_sheet(wb, _(SHEET_SUMMARY), _headed([("col.item", 24), ("col.value", 60)]))
     rec = reconciliation(summary)
     if rec is not None:
         read, evaluated, rejected, balanced = rec
-        ws.append(["读取行数", read])
-        ws.append(["检查行数", evaluated])
-        ws.append(["拒收行数", rejected])
+        ws.append([_("xlsx.rows_read"), read])
+        ws.append([_("xlsx.rows_evaluated"), evaluated])
+        ws.append([_("xlsx.rows_rejected"), rejected])
         ws.append(
             [
-                "核对",
-                "一致（读取 = 检查 + 拒收）"
+                _("xlsx.reconciliation"),
+                _("xlsx.balanced")
                 if balanced
-                else f"不一致：读取 {read} ≠ 检查 {evaluated} + 拒收 {rejected}",
+                else _("xlsx.unbalanced", read=read, evaluated=evaluated, rejected=rejected),
             ]
         )
-    ws.append(["问题数", agg.total])
-    ws.append(["涉及办件数", agg.flagged_cases])
-    for severity in ("critical", "error", "warning", "info"):
-        ws.append([f"{severity_label(severity)}（{severity}）", agg.by_severity.get(severity, 0)])
+    ws.append([_("col.count"), agg.total])
+    ws.append([_("col.cases_involved"), agg.flagged_cases])
+    for severity in SEVERITIES:
+        ws.append([_(f"xlsx.count.{severity}"), agg.by_severity.get(severity, 0)])
     for key in sorted(k for k in summary if k not in _SUMMARY_SHOWN):
         ws.append([_cell(ws, str(key)), _cell(ws, _summary_value(summary[key]))])
     skipped = skipped_rules(summary)
     ws.append([])
     ws.append(
         [
-            _cell(ws, "未运行的规则", HEADER),
-            _cell(ws, "原因", HEADER),
+            _cell(ws, _("xlsx.skipped"), HEADER),
+            _cell(ws, _("col.reason"), HEADER),
         ]
     )
     if not skipped:
-        ws.append(["（无）"])
+        ws.append([_("xlsx.none")])
     for rule, reason in skipped.items():
         ws.append([_cell(ws, rule), _cell(ws, reason, WRAP)])
 
@@ -294,7 +320,7 @@ def build_workbook(
     rules = agg.rule_stats(rules_meta, summary, include_quiet=True)
     wb = Workbook(write_only=True)
     wb.properties.creator = "xuke"
-    wb.properties.title = "xuke 检查报告"
+    wb.properties.title = _("xlsx.title")
     _register_styles(wb)
     _findings_sheets(wb, findings)
     _departments_sheet(wb, agg, [r.id for r in rules], summary)
