@@ -238,6 +238,13 @@ def _null_safe_variants(rule: dict) -> list[dict]:
     absent) says the same thing. An `exists` with such a comparison can never hold, so it
     gets no variant. Variants share the rule's id; reports and derived facts are
     deduplicated, so overlapping variants change nothing."""
+    for p in rule["patterns"]:
+        # the compared field of the joining fact must be there too: a comparison with a
+        # missing field is false anyway, and durable_rules reads an uninitialised truth
+        # value when it evaluates one (found with valgrind)
+        for c in list(p["conditions"]):
+            if "ref" in c and {"exists": c["key"]} not in p["conditions"]:
+                p["conditions"].insert(0, {"exists": c["key"]})
     variants = [rule]
     for p in rule["patterns"]:
         refs = list(dict.fromkeys(_refs(p["conditions"])))

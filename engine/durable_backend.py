@@ -55,6 +55,13 @@ def ruleset_definition(rules: list[dict], type_codes: dict[str, int]) -> dict:
         patterns = []
         for p in rule["patterns"]:
             conds = [{"t": type_codes[p["type"]]}] + [_condition(c) for c in p["conditions"]]
+            refs = [c["ref"][0] for c in p["conditions"] if "ref" in c]
+            if refs:
+                # durable_rules 2.0.28 reads past the end of a join's expression list when
+                # the last comparison is false and is not an equality (valgrind: invalid
+                # read in reduceExpressionSequence; a crash now and then). Ending every
+                # join with an equality that always holds, same session, avoids it.
+                conds.append({"sid": {refs[-1]: "sid"}})
             body = conds[0] if len(conds) == 1 else {"$and": conds}
             name = p["binding"] if p["kind"] != "not" else f"{p['binding']}$not"
             patterns.append({name: body})
