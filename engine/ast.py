@@ -95,6 +95,21 @@ class IsNull:
 
 Expr = Union[Literal, Regex, ListLit, Name, Attr, Call, Unary, Binary, IsNull]
 
+def children(expr) -> list:
+    """The sub-expressions of an expression, for walks over the tree."""
+    if isinstance(expr, Attr):
+        return [expr.obj]
+    if isinstance(expr, Call):
+        return list(expr.args)
+    if isinstance(expr, Unary | IsNull):
+        return [expr.operand]
+    if isinstance(expr, Binary):
+        return [expr.left, expr.right]
+    if isinstance(expr, ListLit):
+        return list(expr.items)
+    return []
+
+
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in", "matches", "contains")
 ARITHMETIC = ("+", "-", "*", "/")
 

@@ -378,7 +378,7 @@ class Checker:
             self.error(expr.pos, f"`{{{expr.id}}}` is a whole fact; a template may only reach its fields",
                        f"write {{{expr.id}.FIELD}}")  # fmt: skip
             return
-        for child in _children(expr):
+        for child in A.children(expr):
             self._template_reach(child, scope)
 
     def _example(self, rule: A.Rule, example: A.Example, consts):
@@ -624,20 +624,6 @@ class Checker:
             visit(info.rule.id, [])
         for info in infos:
             info.stratum = stratum.get(info.rule.id, 0)
-
-
-def _children(expr):
-    if isinstance(expr, A.Attr):
-        return [expr.obj]
-    if isinstance(expr, A.Call):
-        return list(expr.args)
-    if isinstance(expr, A.Unary | A.IsNull):
-        return [expr.operand]
-    if isinstance(expr, A.Binary):
-        return [expr.left, expr.right]
-    if isinstance(expr, A.ListLit):
-        return list(expr.items)
-    return []
 
 
 def _is_constant_expr(expr) -> bool:
