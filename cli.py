@@ -608,6 +608,17 @@ def main(argv=None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as e:
+        # a report printed to a full disk or a closed terminal (writes to files go
+        # through the reporters' own one-line errors)
+        import errno as _errno
+
+        from engine.reports.atomic import write_error
+
+        if e.errno in (_errno.ENOSPC, _errno.EIO, _errno.EDQUOT, _errno.EFBIG):
+            print(f"xuke: error: {write_error('standard output', e)}", file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from .schema import BUILTIN_SCHEMAS, CLAUSE_FIELDS, DOCUMENT_FIELDS, FINDING_FIE
 
 INPUT_TYPES = ("record", "document", "clause")  # facts that come from input, never asserted
 AS_OF = "AS_OF"  # the built-in constant: the audit date
+MAX_NUMBER = 2**53  # integers beyond this lose precision (or fail) as JSON numbers in the engine
 
 
 @dataclass
@@ -193,6 +194,9 @@ class Checker:
                 value = const_value(c.value, {n: v[0] for n, v in table.items()})
             except ValueError as e:
                 self.error(c.pos, f"constant `{c.name}`: {e}")
+                continue
+            if isinstance(value, int | Decimal) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
+                self.error(c.pos, f"constant `{c.name}` is out of range: {value}")
                 continue
             table[c.name] = (value, t, c.pos)
 
@@ -400,6 +404,9 @@ class Checker:
     # ---- expressions ----
     def typeof(self, e, scope: _Scope) -> str:
         if isinstance(e, A.Literal):
+            if e.kind in ("int", "decimal") and abs(e.value) > MAX_NUMBER:
+                self.error(e.pos, f"number out of range: {e.value} (at most {MAX_NUMBER:,} either way)",
+                           "numbers travel to the engine as JSON numbers, exact up to 2**53")  # fmt: skip
             return {"int": T.INT, "decimal": T.DECIMAL, "text": T.TEXT, "bool": T.BOOL,
                     "null": T.NULL, "date": T.DATE}[e.kind]  # fmt: skip
         if isinstance(e, A.Regex):

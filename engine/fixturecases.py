@@ -62,7 +62,12 @@ def _line_of(node, index: int) -> int:
 
 
 def load_cases(path: Path):
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise XukeError(f"{path}: not UTF-8 text (byte {e.start}); fixture files are UTF-8") from None
+    except OSError as e:
+        raise XukeError(f"{path}: cannot read: {e.strerror}") from None
     try:
         doc = yaml.safe_load(text)
         node = yaml.compose(text)
@@ -70,6 +75,10 @@ def load_cases(path: Path):
         mark = getattr(e, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         raise XukeError(f"{where}: not valid YAML: {getattr(e, 'problem', e)}") from None
+    except (ValueError, TypeError) as e:  # safe_load's own constructors: a date like 2025-02-30
+        raise XukeError(f"{path}: not valid YAML: {e}") from None
+    except RecursionError:
+        raise XukeError(f"{path}: not valid YAML: nested too deeply") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("cases"), list):
         raise XukeError(f"{path}: a fixture file needs a top-level `cases:` list")
     cases_node = next((v for k, v in node.value if k.value == "cases"), None)
@@ -81,9 +90,32 @@ def load_cases(path: Path):
             raise XukeError(f"{path}:{line}: a case is a mapping with name, record/input and expectations")
         unknown = set(case) - _KEYS
         if unknown:
-            raise XukeError(f"{path}:{line}: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(_KEYS))}")
+            raise XukeError(f"{path}:{line}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
+                            f"known: {', '.join(sorted(_KEYS))}")  # fmt: skip
+        _validate(case, path, line)
         out.append((line, case, case.get("as_of", default_as_of)))
     return out
+
+
+def _validate(case: dict, path, line) -> None:
+    """The shape of a case, checked before anything runs: one-line errors, not tracebacks."""
+    def fail(message):
+        raise XukeError(f"{path}:{line}: {message}")
+
+    if "name" in case and not isinstance(case["name"], str | int | float):
+        fail("`name` must be text")
+    if "record" in case and not isinstance(case["record"], dict):
+        fail("`record` must be a mapping of field: value")
+    if "records" in case and not (isinstance(case["records"], list) and all(isinstance(r, dict) for r in case["records"])):
+        fail("`records` must be a list of mappings")
+    for key in ("fires", "includes", "excludes"):
+        if key in case and case[key] is not None and not (
+            isinstance(case[key], list) and all(isinstance(r, str) for r in case[key])
+        ):
+            fail(f"`{key}` must be a list of rule ids")
+    for key in ("input", "expected"):
+        if key in case and not isinstance(case[key], str):
+            fail(f"`{key}` must be a file path")
 
 
 def _as_date(value, path, line) -> dt.date | None:
@@ -163,14 +195,25 @@ def _file_case(base, path, line, name, case, calendar, as_of) -> CaseResult:
         if not p.is_file():
             raise XukeError(f"{path}:{line}: no such file {p}")
     want = set()
-    for raw in expected_path.read_text(encoding="utf-8").splitlines():
-        o = orjson.loads(raw)
+    try:
+        lines = expected_path.read_text(encoding="utf-8").splitlines()
+    except (UnicodeDecodeError, OSError) as e:
+        raise XukeError(f"{expected_path}: cannot read: {e}") from None
+    for number, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        try:
+            o = orjson.loads(raw)
+            if not isinstance(o, dict) or "rule" not in o and "reject_row" not in o:
+                raise ValueError("an object with `rule` (and case_id or department) or `reject_row`")
+        except (orjson.JSONDecodeError, ValueError) as e:
+            raise XukeError(f"{expected_path}:{number}: not an expected finding: {e}") from None
         if "reject_row" in o:
             want.add(("reject", o["reject_row"]))
         elif "department" in o:
-            want.add(("department", o["department"], o["rule"]))
+            want.add(("department", str(o["department"]), str(o["rule"])))
         else:
-            want.add((o["case_id"], o["rule"]))
+            want.add((str(o.get("case_id")), str(o["rule"])))
     result = audit_files(base, [data], calendar, as_of)
     try:
         got = {("department", f.group.get("department"), f.rule) if f.group else (f.case_id, f.rule)

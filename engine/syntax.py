@@ -575,6 +575,9 @@ def parse(source: str, file: str = "<string>") -> A.Program:
         raise DiagnosticError([_syntax_diagnostic(e, file, source)], {file: source}) from None
     finally:
         _COMMENT_SINK.pop()
+    too_deep = _too_deep(tree, file)
+    if too_deep is not None:
+        raise DiagnosticError([too_deep], {file: source})
     builder = _Build(file, source)
     builder.surface = "en"
     try:
@@ -584,6 +587,32 @@ def parse(source: str, file: str = "<string>") -> A.Program:
             raise DiagnosticError([e.orig_exc.diagnostic], {file: source}) from None
         raise
     return A.Program(file, pack, stmts, tuple(comments), source, builder.surface)
+
+
+MAX_DEPTH = 256  # nesting levels: a 200-way `or` passes; far within the raised recursion limit
+_FOLDED = {"or_expr", "and_expr", "sum", "product"}  # `a or b or c` folds into a chain
+
+
+def _too_deep(tree, file: str) -> Diagnostic | None:
+    """A diagnostic when an expression nests deeper than MAX_DEPTH. Measured without
+    recursion, before the (recursive) passes that follow would overflow the stack."""
+    from lark import Tree
+
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, Tree):
+            continue
+        step = max(1, (len(node.children) - 1) // 2) if node.data in _FOLDED else 1
+        depth += step
+        if depth > MAX_DEPTH:
+            meta = node.meta
+            line = getattr(meta, "line", 1) if not meta.empty else 1
+            col = getattr(meta, "column", 1) if not meta.empty else 1
+            return Diagnostic(A.Pos(file, line, col), f"expression nested too deeply (more than {MAX_DEPTH} levels)",
+                              "split it into several constraints or derived facts")  # fmt: skip
+        stack.extend((child, depth) for child in node.children)
+    return None
 
 
 def parse_expr(source: str, file: str = "<expr>"):

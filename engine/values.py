@@ -20,6 +20,9 @@ from .schema import BOOL, DATE, DECIMAL, INT, TEXT, FieldSpec
 
 MIN_YEAR, MAX_YEAR = 1949, 2100  # outside this a date is a typo, not a licensing case
 MAX_AMOUNT = Decimal(10) ** 12
+# counts and day numbers beyond this are not real (and beyond 2**53 would not survive the
+# engine's JSON): such a cell is rejected, not silently clipped
+MAX_INT = 10**9
 
 # Full-width ASCII letters and digits (IME input, Excel exports) become ASCII; CJK
 # punctuation (（）、，：) is left alone because it is meaningful in Chinese text, which
@@ -193,7 +196,15 @@ def parse_bool(value: object) -> bool:
 
 def parse_int(value: object) -> int:
     """An integer: 3, "3", "３", "3次", "3天", "三", "1,000", "3.0". Negative values parse;
-    whether they are allowed is the field's business (see `normalise`)."""
+    whether they are allowed is the field's business (see `normalise`). Magnitudes beyond
+    MAX_INT are rejected as implausible."""
+    n = _parse_int(value)
+    if abs(n) > MAX_INT:
+        raise ValueError(f"implausible number {value!r} (more than {MAX_INT:,})")
+    return n
+
+
+def _parse_int(value: object) -> int:
     if isinstance(value, str):
         if value.isascii() and value.isdigit():
             return int(value)

@@ -79,12 +79,26 @@ class AtomicFile:
         self.binary = binary
         self._tmp: str | None = None
         self._done = False
+        self._direct = False
         if os.fspath(path) == STDOUT:
             self.stream: IO[Any] = sys.stdout.buffer if binary else sys.stdout
             return
         target = Path(path)
         if target.is_dir():
             raise write_error(path, OSError(errno.EISDIR, os.strerror(errno.EISDIR)))
+        if target.is_symlink() and target.resolve().is_file():
+            # replace the file the link points to, not the link
+            target = target.resolve()
+            self.path = path = target
+        if target.exists() and not target.is_file():
+            # a device, FIFO or socket (-o /dev/stdout, a named pipe): nothing to make
+            # atomic, and renaming over it would destroy it; write to it directly
+            self._direct = True
+            try:
+                self.stream = open(target, "wb") if binary else open(target, "w", encoding=encoding, newline="")  # noqa: SIM115
+            except OSError as exc:
+                raise write_error(path, exc) from None
+            return
         directory = target.parent
         try:
             fd, self._tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
@@ -104,19 +118,21 @@ class AtomicFile:
 
     @property
     def is_stdout(self) -> bool:
-        return self._tmp is None
+        return self._tmp is None and not self._direct
 
     def commit(self) -> None:
         if self._done:
             return
         self._done = True
-        if self.is_stdout:
+        if self.is_stdout or self._direct:
             try:
                 self.stream.flush()
+                if self._direct:
+                    self.stream.close()
             except BrokenPipeError:
                 raise
             except OSError as exc:
-                raise write_error("standard output", exc) from None
+                raise write_error("standard output" if self.is_stdout else self.path, exc) from None
             return
         try:
             self.stream.flush()
@@ -135,7 +151,10 @@ class AtomicFile:
         if self._done:
             return
         self._done = True
-        if not self.is_stdout:
+        if self._direct:
+            with suppress(OSError, ValueError):
+                self.stream.close()
+        elif not self.is_stdout:
             self._cleanup()
 
     def _cleanup(self) -> None:

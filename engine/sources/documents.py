@@ -341,6 +341,10 @@ def _front_matter(lines: list[str], file: str) -> tuple[dict, int]:
         where = f" (line {mark.line + 2})" if mark is not None else ""
         problem = getattr(e, "problem", None) or "syntax error"
         raise InputError(f"{file}: front matter is not valid YAML: {problem}{where}") from None
+    except (ValueError, TypeError) as e:  # safe_load's constructors: a date like 2025-02-30
+        raise InputError(f"{file}: front matter is not valid YAML: {e}") from None
+    except RecursionError:
+        raise InputError(f"{file}: front matter is not valid YAML: nested too deeply") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
