@@ -86,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--xlsx", metavar="FILE", help="also write an Excel workbook (findings, per department, per rule)")
     a.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: the number of cores)")
     a.add_argument("--chunk-size", type=int, default=2000, metavar="ROWS", help="rows per unit of work (default: 2000)")
+    a.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="where chunks are evaluated: local worker processes (--jobs) or a Dask cluster (default: local)")
+    a.add_argument("--scheduler", metavar="ADDR",
+                   help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default with --executor dask: a LocalCluster)")
+    a.add_argument("--checkpoint", metavar="DIR",
+                   help="commit progress to DIR after every chunk; the same command resumes an interrupted audit")
     _output_options(a)
 
     li = sub.add_parser("lint", help=_("help.lint"),
@@ -447,7 +453,8 @@ def _cmd_audit(args) -> int:
     with _progress() as on_progress:
         result = audit_files(base, args.files, cfg.work_calendar(args.calendar), as_of, encoding=args.encoding,
                              sheet=args.sheet, jobs=jobs, chunk_size=args.chunk_size, aliases=cfg.aliases,
-                             severity=cfg.severity_map(base) or None, on_progress=on_progress,
+                             severity=cfg.severity_map(base) or None, on_progress=on_progress, executor=args.executor,
+                             scheduler=args.scheduler, checkpoint=args.checkpoint,
                              **cfg.calendar_args(args.calendar))  # fmt: skip
     try:
         return _report_audit(args, base, result)

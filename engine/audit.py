@@ -3,27 +3,50 @@
 Input is read in chunks; each chunk is evaluated (one engine session per case) and its
 findings spooled to disk before the next, summary counts are merged rather than kept per
 row, and the summary rules run once at the end. So memory does not grow with the number
-of rows. Chunks may be evaluated by worker processes (`jobs`); results are consumed in
-input order, so the findings are the same whatever the number of workers or the chunk
-size. Every row read is evaluated or rejected with a reason, and the summary reconciles
-the two.
+of rows (apart from the table of case ids that finds duplicates: 16-32 bytes an id).
+Every row read is evaluated or rejected with a reason, and the summary reconciles the two.
+
+Where the work runs:
+- one process: the file is read from start to end, chunk after chunk;
+- `jobs` local worker processes, or a Dask cluster: a CSV or JSONL file is cut into
+  line-aligned byte ranges that the workers read themselves; an .xlsx workbook is read
+  here and its chunks of rows sent out.
+
+A worker reading a byte range does not know how many rows, lines or case ids came before
+it, so it numbers rows and lines from its own start and lists the case ids it saw first.
+Results are consumed in input order; each is renumbered by the counts of the ranges before
+it, and its case ids are checked against those of the ranges before it. When the check
+fails — an id already seen earlier in the file, or a record of the previous range that ran
+on into this one (a quoted line break across the cut) — the range is evaluated again,
+knowing what came before. So the findings, rejects and their numbers are the same whatever
+the executor, the number of workers and the chunk size.
+
+With a checkpoint directory, the state after each consumed chunk is committed to disk
+(engine/checkpoint.py): an audit killed at any moment resumes after the last committed
+chunk.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from . import ast as A
 from .checker import RuleBase
 from .compiler import compile_rules
+from .errors import XukeError
 from .runtime import CompiledProgram, Context, input_fact
-from .sources.records import RecordSource, Reject
+from .sources.records import RecordSource, Reject, Span, _SeenIds
 
 DEFAULT_CHUNK = 2000
+EXECUTORS = ("local", "dask")
 
 
 # ---- which rules can run on an input ----
@@ -86,21 +109,33 @@ def skipped_rules(base: RuleBase, present: set[str]) -> dict[str, str]:
 @dataclass
 class ChunkResult:
     index: int
-    findings: list
-    rejects: list
+    findings: list | bytes  # Finding, sorted; or that list pickled (by a worker, for the spool)
+    rejects: list  # Reject
     summary_state: dict
     departments: dict
     rows_read: int = 0
     rows_evaluated: int = 0
+    by_rule: dict = field(default_factory=dict)  # findings per rule
+    shift: int = 0  # rows still to add to pickled findings (see renumber)
+    # a byte range of a CSV or JSONL file: where its first record starts, the offset
+    # after its last one, the physical lines read up to there, the (rows, lines) before
+    # `start` its numbers count from, and the case ids seen first in it (digests, rows)
+    start: int = 0
+    stop: int = 0
+    lines: int = 0
+    base: tuple[int, int] = (0, 0)
+    claims: tuple | None = None
 
 
-def evaluate_chunk(program: CompiledProgram, ctx: Context, file: str, index: int, items) -> ChunkResult:
+def evaluate_chunk(
+    program: CompiledProgram, ctx: Context, file: str, index: int, items: Iterable
+) -> ChunkResult:
     """Evaluate one chunk of rows (Row or Reject): the unit of work of every executor."""
     out = ChunkResult(index, [], [], program.new_summary_state(), {})
     for item in items:
         out.rows_read += 1
         if isinstance(item, Reject):
-            out.rejects.append({"file": file, "row": item.row, "reason": item.reason})
+            out.rejects.append(item)
             continue
         dept = item.values.get("department")
         if dept is not None:
@@ -110,102 +145,282 @@ def evaluate_chunk(program: CompiledProgram, ctx: Context, file: str, index: int
         program.add_to_summaries(out.summary_state, case, ctx)
         out.rows_evaluated += 1
     out.findings.sort(key=lambda f: f.sort_key())
+    _count(out.by_rule, out.findings)
     return out
+
+
+def evaluate_range(program: CompiledProgram, ctx: Context, source: RecordSource, file: str, index: int,
+                   start: int, end: int, base: tuple[int, int] | None = None,
+                   prior: dict[int, int] | None = None) -> ChunkResult:  # fmt: skip
+    """Evaluate the records of a CSV or JSONL file that start in the byte range [start, end).
+
+    Without `base`, rows and lines are numbered from the range's own start. With it (rows
+    and physical lines before `start`) they are the file's numbers, and `prior` maps the
+    digests of case ids seen before `start` that occur in the range to their first rows."""
+    rows, lines = base or (0, 0)
+    seen = _SeenIds(bits=10)
+    for h, row in (prior or {}).items():
+        seen.add_digest(h, row)
+    seen.start_journal()
+    span = Span()
+    items = (item for item, _ in source.read(start, end, rows=rows, lines=lines, seen=seen, span=span))
+    out = evaluate_chunk(program, ctx, file, index, items)
+    out.start, out.stop, out.lines = span.start, span.stop, span.lines
+    out.base, out.claims = (rows, lines), seen.journal
+    # pickled here, where the work is spread: the client writes them to its spool as
+    # they are (and renumbers them when they are read back)
+    out.findings = pickle.dumps(out.findings, protocol=pickle.HIGHEST_PROTOCOL)
+    return out
+
+
+def renumber(result: ChunkResult, rows: int, lines: int) -> None:
+    """Give a range's findings and rejects the file's numbers, now that the rows and the
+    physical lines before it are known."""
+    drows, dlines = rows - result.base[0], lines - result.base[1]
+    if drows:
+        if isinstance(result.findings, bytes):
+            result.shift += drows  # done as the spool is read
+        else:
+            for f in result.findings:
+                shift_rows(f, drows)
+        first_rows = result.claims[1]
+        for i, row in enumerate(first_rows):
+            first_rows[i] = row + drows
+    for r in result.rejects:
+        r.row += drows
+        if r.line is not None and dlines:
+            # a reason about a physical line starts with "line N" (see csvreader)
+            prefix = f"line {r.line}"
+            if r.reason.startswith(prefix) and r.reason[len(prefix) : len(prefix) + 1] in (" ", ":"):
+                r.reason = f"line {r.line + dlines}{r.reason[len(prefix) :]}"
+            r.line += dlines
+        if r.first_row > 0 and drows:
+            # a duplicate found inside the range: the reason ends with the first row
+            suffix = f" (first at row {r.first_row})"
+            if r.reason.endswith(suffix):
+                r.reason = f"{r.reason[: -len(suffix)]} (first at row {r.first_row + drows})"
+            r.first_row += drows
+    result.lines += dlines
+    result.base = (rows, lines)
+
+
+def shift_rows(f, drows: int) -> None:
+    """Add `drows` to a finding's row and to the rows in its trace."""
+    if f.row is not None:
+        f.row += drows
+    _shift_trace_rows(f.trace.get("facts", ()), drows)
+
+
+def _shift_trace_rows(facts, drows: int) -> None:
+    """Facts in a trace (runtime.describe): input facts carry their row, derived facts
+    the facts they came `from`."""
+    for fact in facts:
+        if "derived_by" in fact:
+            _shift_trace_rows(fact.get("from", ()), drows)
+        elif "row" in fact:
+            fact["row"] += drows
+
+
+# ---- what every worker holds: compiled programs and open sources ----
+
+
+def program_spec(ir: dict, severity, calendar, as_of: dt.date) -> tuple[str, bytes]:
+    """(token, pickled program): what a worker needs to compile a program, once."""
+    data = pickle.dumps((ir, severity, calendar, as_of), protocol=pickle.HIGHEST_PROTOCOL)
+    return hashlib.sha256(data).hexdigest(), data
+
+
+_LOCAL = threading.local()  # a compiled program is not thread-safe: one per thread
+
+
+def _cached(name: str, key, make, keep: int = 4):
+    cache = getattr(_LOCAL, name, None)
+    if cache is None:
+        cache = {}
+        setattr(_LOCAL, name, cache)
+    if key not in cache:
+        while len(cache) >= keep:
+            cache.pop(next(iter(cache)))
+        cache[key] = make()
+    return cache[key]
+
+
+def worker_program(token: str, spec: bytes | None) -> tuple[CompiledProgram, Context]:
+    """The compiled program of `token`, from `spec` or from what the worker was given."""
+
+    def make():
+        ir, severity, calendar, as_of = pickle.loads(spec if spec is not None else _SPECS[token])
+        return CompiledProgram(ir, severity), Context(calendar, as_of)
+
+    return _cached("programs", token, make)
+
+
+def worker_source(path: str, read: tuple) -> RecordSource:
+    encoding, aliases = read
+    try:
+        stamp = os.stat(path)
+    except OSError:
+        stamp = None
+    key = (path, read, stamp and (stamp.st_size, stamp.st_mtime_ns))
+    return _cached("sources", key, lambda: RecordSource(path, encoding=encoding, aliases=dict(aliases or ())))
+
+
+def run_range(token: str, spec: bytes, file: str, read: tuple, index: int, start: int, end: int,
+              base=None, prior=None) -> ChunkResult:  # fmt: skip
+    """A task: one byte range of a file, on whatever worker runs it."""
+    program, ctx = worker_program(token, spec)
+    return evaluate_range(program, ctx, worker_source(file, read), file, index, start, end, base, prior)
+
+
+def run_chunk(token: str, spec: bytes, file: str, index: int, items: list) -> ChunkResult:
+    """A task: rows read by the client (.xlsx)."""
+    program, ctx = worker_program(token, spec)
+    return evaluate_chunk(program, ctx, file, index, items)
+
+
+_SPECS: dict[str, bytes] = {}  # in a pool worker: the programs it may be asked to run
+
+
+def _init_worker(parent: int, programs: dict[str, bytes]) -> None:
+    _SPECS.update(programs)
+    if os.name == "posix":  # elsewhere os.kill(pid, 0) is no probe
+        _watch_parent(parent)
+
+
+def _watch_parent(pid: int, every: float = 1.0) -> None:
+    """In a pool worker: exit when the audit process is gone (killed with SIGKILL, say),
+    rather than wait forever on a queue whose other ends the workers hold themselves."""
+    import time
+
+    def watch():
+        while _alive(pid):
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="xuke-watch-parent", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:  # gone; or another user's process now has the pid, so ours is gone
+        return False
+    try:  # killed but not yet reaped by its parent: a zombie is dead too
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+    except (OSError, IndexError):
+        return True
 
 
 # ---- executors ----
 
-_WORKER: dict = {}
-
-
-def _init_worker(ir: dict, calendar_path, calendar_data, as_of: dt.date, severity):
-    from .calendar import WorkCalendar
-
-    # each worker compiles the program once and keeps it for every chunk it is sent
-    _WORKER["program"] = CompiledProgram(ir, severity)
-    _WORKER["ctx"] = Context(WorkCalendar.load(calendar_path, calendar_data), as_of)
-
-
-def _worker_chunk(args) -> ChunkResult:
-    file, index, items = args
-    return evaluate_chunk(_WORKER["program"], _WORKER["ctx"], file, index, items)
-
 
 class SerialExecutor:
-    def __init__(self, ir, calendar, as_of, severity=None, **_):
-        self.program = CompiledProgram(ir, severity)
-        self.ctx = Context(calendar, as_of)
+    """Everything in this process, reading each file from start to end."""
 
-    def run(self, file: str, chunks) -> Iterator[ChunkResult]:
-        for index, items in chunks:
-            yield evaluate_chunk(self.program, self.ctx, file, index, items)
+    workers = 1
 
     def close(self):
         pass
 
 
 class ProcessExecutor:
-    """Chunks to N local worker processes, results back in input order, with a bounded
-    number in flight so memory stays flat however long the input."""
+    """N local worker processes. Each receives the pickled programs once, when it starts,
+    and compiles a program the first time a task names its token."""
 
-    def __init__(self, ir, calendar, as_of, severity=None, jobs: int = 2, calendar_path=None,
-                 calendar_data=None):  # fmt: skip
+    def __init__(self, jobs: int = 2, programs: dict[str, bytes] | None = None):
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
-        ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-        self.jobs = jobs
-        self.pool = ProcessPoolExecutor(
-            max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-            initargs=(ir, calendar_path, calendar_data, as_of, severity),
-        )  # fmt: skip
+        if "forkserver" in mp.get_all_start_methods():
+            ctx = mp.get_context("forkserver")
+            # workers fork from a server that has imported the engine already
+            ctx.set_forkserver_preload(["engine.audit"])
+        else:
+            ctx = mp.get_context("spawn")
+        self.workers = jobs
+        self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                                        initargs=(os.getpid(), programs or {}))  # fmt: skip
 
-    def run(self, file: str, chunks) -> Iterator[ChunkResult]:
-        from collections import deque
-
-        inflight: deque = deque()
-        for index, items in chunks:
-            inflight.append(self.pool.submit(_worker_chunk, (file, index, items)))
-            if len(inflight) >= 2 * self.jobs:
-                yield inflight.popleft().result()
-        while inflight:
-            yield inflight.popleft().result()
+    def submit(self, fn, token: str, *args):
+        return self.pool.submit(fn, token, None, *args)
 
     def close(self):
-        self.pool.shutdown(cancel_futures=True)
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-# ---- the spool: findings on disk, chunk by chunk ----
+def make_executor(kind: str = "local", jobs: int = 1, scheduler: str | None = None, programs=None):
+    """`programs`: token -> pickled program, for every program the audit will need."""
+    if kind == "dask":
+        from .dask_executor import DaskExecutor
+
+        return DaskExecutor(scheduler, workers=jobs, programs=programs)
+    if kind != "local":
+        raise XukeError(f"unknown executor {kind!r} (expected one of: {', '.join(EXECUTORS)})")
+    if scheduler:
+        raise XukeError("--scheduler needs --executor dask")
+    return ProcessExecutor(jobs, programs) if jobs > 1 else SerialExecutor()
+
+
+# ---- spools: what an audit has produced so far, on disk ----
 
 
 class Spool:
-    """Findings of finished chunks, pickled to a file as they arrive, read back in order."""
+    """Batches of objects pickled to a file as they arrive, read back in order. A spool
+    in a checkpoint directory is kept (`keep`) and reopened where its last commit ended."""
 
-    def __init__(self, directory: str | None = None):
-        fd, self.path = tempfile.mkstemp(prefix="xuke-findings-", suffix=".spool", dir=directory)
-        self._out = os.fdopen(fd, "wb")
-        self.count = 0
+    def __init__(self, directory: str | None = None, path: str | None = None, keep: bool = False,
+                 resume: tuple[int, int] | None = None):  # fmt: skip
+        if path is None:
+            fd, self.path = tempfile.mkstemp(prefix="xuke-findings-", suffix=".spool", dir=directory)
+            self._out = os.fdopen(fd, "w+b")
+        else:
+            self.path = path
+            self._out = open(path, "r+b" if resume and os.path.exists(path) else "w+b")  # noqa: SIM115
+        self.keep = keep
+        size, self.count = resume or (0, 0)
+        self._out.truncate(size)
+        self._out.seek(size)
 
-    def add(self, findings: list) -> None:
-        if findings:
-            pickle.dump(findings, self._out, protocol=pickle.HIGHEST_PROTOCOL)
-            self.count += len(findings)
+    def add(self, items: list | bytes, count: int | None = None, shift: int = 0) -> None:
+        """A batch: a list, or a list already pickled (`count` items); findings read back
+        get `shift` added to their rows."""
+        count = len(items) if count is None else count
+        if count:
+            pickle.dump((shift, items), self._out, protocol=pickle.HIGHEST_PROTOCOL)
+            self.count += count
+
+    def __len__(self) -> int:
+        return self.count
 
     def __iter__(self):
         self._out.flush()
         with open(self.path, "rb") as fh:
             while True:
                 try:
-                    yield from pickle.load(fh)
+                    shift, items = pickle.load(fh)
                 except EOFError:
                     return
+                if isinstance(items, bytes):
+                    items = pickle.loads(items)
+                if shift:
+                    for f in items:
+                        shift_rows(f, shift)
+                yield from items
+
+    def sync(self) -> tuple[int, int]:
+        """Flush to the disk; (size, count) to reopen it with."""
+        self._out.flush()
+        os.fsync(self._out.fileno())
+        return self._out.tell(), self.count
 
     def close(self):
         self._out.close()
-        try:
-            os.unlink(self.path)
-        except OSError:
-            pass
+        if not self.keep:
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
 
 
 # ---- the audit ----
@@ -214,78 +429,312 @@ class Spool:
 @dataclass
 class AuditResult:
     findings: object  # an iterable of Finding in sorted order (a Spool, or a list)
-    rejects: list = field(default_factory=list)
+    rejects: object = field(default_factory=list)  # an iterable of {"file", "row", "reason"}
     summary: dict = field(default_factory=dict)
 
     def close(self):
-        if hasattr(self.findings, "close"):
-            self.findings.close()
+        for part in (self.findings, self.rejects):
+            if hasattr(part, "close"):
+                part.close()
 
 
-def _chunks(source: RecordSource, size: int):
-    yield from enumerate(source.chunks(size))
+class _Totals:
+    """What the consumed chunks add up to: counts, departments, summary state."""
+
+    def __init__(self, saved: dict | None = None):
+        saved = saved or {}
+        self.rows_read = saved.get("rows_read", 0)
+        self.rows_evaluated = saved.get("rows_evaluated", 0)
+        self.departments: dict[str, int] = saved.get("departments", {})
+        self.by_rule: dict[str, int] = saved.get("by_rule", {})
+        self.state: dict = saved.get("state", {})
+
+    def saved(self) -> dict:
+        return dict(vars(self))
+
+
+class _Run:
+    """One audit: the spools, the totals, and the checkpoint they are committed to."""
+
+    def __init__(self, spool_dir, checkpoint, on_progress):
+        self.checkpoint = checkpoint
+        self.on_progress = on_progress
+        saved = checkpoint.saved if checkpoint else None
+        if checkpoint:
+            self.findings = Spool(
+                path=checkpoint.path("findings"), keep=True, resume=saved and saved["findings"]
+            )
+            self.rejects = Spool(
+                path=checkpoint.path("rejects"), keep=True, resume=saved and saved["rejects"]
+            )
+            self.ids = Spool(path=checkpoint.path("ids"), keep=True, resume=saved and saved["ids"])
+        else:
+            self.findings, self.rejects, self.ids = Spool(spool_dir), Spool(spool_dir), None
+        self.totals = _Totals(saved and saved["totals"])
+        # where the current file stands: its index, byte offset, rows, lines and chunks done
+        self.position: dict = saved["position"] if saved else _position(0, None, 0, None, 0)
+        self.done = bool(saved and saved.get("done"))
+        self.summary = saved.get("summary") if saved else None
+
+    def close(self):
+        for spool in (self.findings, self.rejects, self.ids):
+            if spool is not None:
+                spool.close()
+
+    def seen_ids(self) -> _SeenIds:
+        """The case ids of the current file so far (rebuilt from the checkpoint)."""
+        seen = _SeenIds()
+        if self.ids is not None and self.position["pos"] is not None:
+            for digests, rows in self.ids:
+                for h, row in zip(digests, rows):
+                    seen.add_digest(h, row)
+        if self.checkpoint:
+            seen.start_journal()
+        return seen
+
+    def consume(self, file: str, result: ChunkResult, position: dict, seen: _SeenIds | None) -> None:
+        t = self.totals
+        t.rows_read += result.rows_read
+        t.rows_evaluated += result.rows_evaluated
+        for d, n in result.departments.items():
+            t.departments[d] = t.departments.get(d, 0) + n
+        CompiledProgram.merge_summaries(t.state, result.summary_state)
+        for rule, n in result.by_rule.items():
+            t.by_rule[rule] = t.by_rule.get(rule, 0) + n
+        self.findings.add(result.findings, sum(result.by_rule.values()), result.shift)
+        self.rejects.add([{"file": file, "row": r.row, "reason": r.reason} for r in result.rejects])
+        self.position = position
+        if self.checkpoint:
+            if seen is not None and seen.journal[0]:
+                self.ids.add([seen.journal])
+                seen.start_journal()
+            self.commit()
+        if self.on_progress:
+            self.on_progress(t.rows_read)
+
+    def next_file(self, index: int) -> None:
+        self.position = _position(index, None, 0, None, 0)
+        if self.checkpoint:
+            # commit that the new file's ids start empty, then empty the spool: killed in
+            # between, the resumed run cuts the spool back to the committed nothing
+            self.commit(ids=(0, 0))
+            self.ids.close()
+            self.ids = Spool(path=self.checkpoint.path("ids"), keep=True)
+
+    def commit(self, summary: dict | None = None, ids: tuple[int, int] | None = None) -> None:
+        self.checkpoint.commit({
+            "findings": self.findings.sync(), "rejects": self.rejects.sync(), "ids": ids or self.ids.sync(),
+            "totals": self.totals.saved(), "position": self.position, "done": summary is not None,
+            "summary": summary,
+        })  # fmt: skip
 
 
 def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, sheet=None,
                 aliases=None, chunk_size: int = DEFAULT_CHUNK, jobs: int = 1, severity=None,
                 calendar_path=None, calendar_data=None, on_progress=None,
-                spool_dir: str | None = None) -> AuditResult:  # fmt: skip
+                spool_dir: str | None = None, executor: str = "local", scheduler: str | None = None,
+                checkpoint: str | None = None) -> AuditResult:  # fmt: skip
+    """Audit record files. `jobs` worker processes (`executor="local"`), or the workers of a
+    Dask cluster (`executor="dask"`: `scheduler` address, or a LocalCluster of `jobs`
+    processes); `checkpoint` a directory to commit progress to and resume from.
+    `calendar_path` and `calendar_data` are accepted for compatibility: the calendar object
+    itself is what workers receive."""
+    if chunk_size < 1:
+        raise XukeError("--chunk-size must be at least 1")
     ctx = Context(calendar, as_of)
-    spool = Spool(spool_dir)
-    rejects: list = []
-    rows_read = rows_evaluated = 0
-    skipped_all: dict[str, str] = {}
-    departments: dict[str, int] = {}
-    by_rule: dict[str, int] = {}
-    state: dict = {}
     # files in a fixed order, so the findings never depend on the command line's order
     files = sorted({str(p) for p in paths})
+    # every file's columns first: a file that cannot be read fails the audit before any
+    # work, and each file gets the program of the rules its columns allow
+    skipped_by_file, programs = [], {}
+    for file in files:
+        source = RecordSource(file, encoding=encoding, sheet=sheet, aliases=aliases)
+        skipped_by_file.append(skipped_rules(base, set(source.present_fields)))
+        key = frozenset(skipped_by_file[-1])
+        if key not in programs:
+            programs[key] = program_spec(
+                compile_rules(base, set(base.rules) - key), severity, calendar, as_of
+            )
+    skipped_all = {r: why for skipped in skipped_by_file for r, why in skipped.items()}
+    store = None
+    if checkpoint:
+        from .checkpoint import Checkpoint
+
+        fingerprint = _fingerprint(base, files, calendar, as_of, encoding, sheet, aliases, severity)
+        store = Checkpoint(checkpoint, fingerprint, files)
+    run = _Run(spool_dir, store, on_progress)
+    pool = None
     try:
-        for file in files:
-            source = RecordSource(file, encoding=encoding, sheet=sheet, aliases=aliases)
-            skipped = skipped_rules(base, set(source.present_fields))
-            skipped_all.update(skipped)
-            ir = compile_rules(base, set(base.rules) - set(skipped))
-            if jobs > 1:
-                executor = ProcessExecutor(ir, calendar, as_of, severity, jobs=jobs, calendar_path=calendar_path,
-                                           calendar_data=calendar_data)  # fmt: skip
-            else:
-                executor = SerialExecutor(ir, calendar, as_of, severity)
-            try:
-                for result in executor.run(file, _chunks(source, chunk_size)):
-                    rows_read += result.rows_read
-                    rows_evaluated += result.rows_evaluated
-                    rejects.extend(result.rejects)
-                    for d, n in result.departments.items():
-                        departments[d] = departments.get(d, 0) + n
-                    CompiledProgram.merge_summaries(state, result.summary_state)
-                    _count(by_rule, result.findings)
-                    spool.add(result.findings)
-                    if on_progress:
-                        on_progress(rows_read)
-            finally:
-                executor.close()
-        # summaries see every case of every file; a summary rule runs unless some input
-        # lacked a column it needs
-        summary_ir = compile_rules(base, set(base.rules) - set(skipped_all))
-        tail = CompiledProgram(summary_ir, severity).run_summaries(state, ctx, file=files[0] if files else "")
-        tail.sort(key=lambda f: f.sort_key())
-        _count(by_rule, tail)
-        spool.add(tail)
+        if not run.done:
+            pool = make_executor(executor, jobs, scheduler, dict(programs.values()))
+            for index in range(run.position["file"], len(files)):
+                file = files[index]
+                if index != run.position["file"]:
+                    run.next_file(index)
+                source = RecordSource(file, encoding=encoding, sheet=sheet, aliases=aliases)
+                token, spec = programs[frozenset(skipped_by_file[index])]
+                if isinstance(pool, SerialExecutor):
+                    _serial_file(run, index, file, source, worker_program(token, spec), chunk_size)
+                elif source.format == "xlsx":
+                    _chunked_file(run, index, file, source, pool, token, chunk_size)
+                else:
+                    _ranged_file(run, index, file, source, pool, token, aliases, chunk_size)
+            pool.close()
+            pool = None
+            # summaries see every case of every file; a summary rule runs unless some input
+            # lacked a column it needs
+            t = run.totals
+            summary_ir = compile_rules(base, set(base.rules) - set(skipped_all))
+            tail = CompiledProgram(summary_ir, severity).run_summaries(
+                t.state, ctx, file=files[0] if files else ""
+            )
+            tail.sort(key=lambda f: f.sort_key())
+            _count(t.by_rule, tail)
+            run.findings.add(tail)
+            run.summary = {
+                "rows_read": t.rows_read,
+                "rows_evaluated": t.rows_evaluated,
+                "rows_rejected": len(run.rejects),
+                "findings": len(run.findings),
+                "findings_by_rule": dict(sorted(t.by_rule.items())),
+                "skipped_rules": [{"rule": r, "reason": why} for r, why in sorted(skipped_all.items())],
+                "departments": {d: {"cases": n} for d, n in sorted(t.departments.items())},
+                "as_of": as_of.isoformat(),
+            }
+            if store:
+                run.commit(run.summary)
     except BaseException:
-        spool.close()
+        if pool is not None:
+            pool.close()
+        run.close()
+        if store:
+            store.close()
         raise
-    summary = {
-        "rows_read": rows_read,
-        "rows_evaluated": rows_evaluated,
-        "rows_rejected": len(rejects),
-        "findings": spool.count,
-        "findings_by_rule": dict(sorted(by_rule.items())),
-        "skipped_rules": [{"rule": r, "reason": why} for r, why in sorted(skipped_all.items())],
-        "departments": {d: {"cases": n} for d, n in sorted(departments.items())},
-        "as_of": as_of.isoformat(),
-    }
-    return AuditResult(spool, rejects, summary)
+    if run.ids is not None:
+        run.ids.close()
+    if store:
+        store.close()
+    return AuditResult(run.findings, run.rejects, run.summary)
+
+
+def _serial_file(run: _Run, index: int, file: str, source: RecordSource, compiled, chunk_size: int) -> None:
+    """Read the file from start to end (or from where a checkpoint left it), chunk by chunk."""
+    program, ctx = compiled
+    p = run.position
+    rows, chunks = p["rows"], p["chunks"]
+    span = Span()
+    if source.format == "xlsx":
+        # a workbook cannot be entered in the middle: read it again, skipping what is done
+        stream = ((item, None) for item, _ in source.read() if item.row > rows)
+        seen = None
+    else:
+        seen = run.seen_ids()
+        stream = source.read(p["pos"], rows=rows, lines=p["lines"], seen=seen, span=span)
+    chunk: list = []
+    mark = None
+    for item, mark in stream:
+        chunk.append(item)
+        if len(chunk) >= chunk_size and (mark is not None or source.format == "xlsx"):
+            result = evaluate_chunk(program, ctx, file, chunks, chunk)
+            rows, chunks, chunk = chunk[-1].row, chunks + 1, []
+            pos, lines = mark or (None, None)
+            run.consume(file, result, _position(index, pos, rows, lines, chunks), seen)
+    if chunk:
+        result = evaluate_chunk(program, ctx, file, chunks, chunk)
+        pos, lines = (span.stop, span.lines) if source.format != "xlsx" else (None, None)
+        run.consume(file, result, _position(index, pos, chunk[-1].row, lines, chunks + 1), seen)
+
+
+def _position(file, pos, rows, lines, chunks) -> dict:
+    return {"file": file, "pos": pos, "rows": rows, "lines": lines, "chunks": chunks}
+
+
+def _chunked_file(run: _Run, index: int, file: str, source: RecordSource, pool, token, chunk_size) -> None:
+    """Rows read here, chunks evaluated by the workers (.xlsx)."""
+    done = run.position["rows"]
+
+    def tasks():
+        chunk: list = []
+        n = run.position["chunks"]
+        for item in source:
+            if item.row <= done:
+                continue
+            chunk.append(item)
+            if len(chunk) >= chunk_size:
+                yield n, pool.submit(run_chunk, token, file, n, chunk), chunk[-1].row
+                n, chunk = n + 1, []
+        if chunk:
+            yield n, pool.submit(run_chunk, token, file, n, chunk), chunk[-1].row
+
+    for n, future, last_row in _bounded(tasks(), 2 * pool.workers):
+        run.consume(file, future.result(), _position(index, None, last_row, None, n + 1), None)
+
+
+def _bounded(tasks: Iterator, limit: int) -> Iterator:
+    """The tasks in order, with at most `limit` submitted ahead of the one being consumed."""
+    inflight: deque = deque()
+    for task in tasks:
+        inflight.append(task)
+        if len(inflight) >= limit:
+            yield inflight.popleft()
+    while inflight:
+        yield inflight.popleft()
+
+
+def range_bytes(source: RecordSource, chunk_size: int) -> int:
+    """Bytes that hold about `chunk_size` rows, judged from the start of the data."""
+    start, _ = source.data_start
+    with open(source.path, "rb") as fh:
+        fh.seek(start)
+        sample = fh.read(1 << 20)
+    lines = sample.count(b"\n") or 1
+    return max(1, chunk_size * len(sample) // lines)
+
+
+def _ranged_file(run: _Run, index: int, file: str, source: RecordSource, pool, token, aliases,
+                 chunk_size: int) -> None:  # fmt: skip
+    """Byte ranges read and evaluated by the workers; results joined here in order."""
+    p = run.position
+    start, first_lines = source.data_start
+    pos = start if p["pos"] is None else p["pos"]
+    rows, lines, chunks = p["rows"], first_lines if p["lines"] is None else p["lines"], p["chunks"]
+    seen = run.seen_ids()
+    size = os.path.getsize(file)
+    step = range_bytes(source, chunk_size)
+    read = (source.encoding, tuple(sorted((aliases or {}).items())))  # every worker reads as detected here
+
+    def tasks():
+        n, s = chunks, pos
+        while s < size:
+            e = min(s + step, size)
+            yield n, s, e, pool.submit(run_range, token, file, read, n, s, e)
+            n, s = n + 1, e
+
+    for n, _s, e, future in _bounded(tasks(), 2 * pool.workers + 1):
+        result = future.result()
+        prior: dict[int, int] = {}
+        while True:
+            if result.start == pos:
+                clash = {h: seen.first_row(h) for h in result.claims[0] if seen.first_row(h)}
+                if not clash:
+                    break
+                prior.update(clash)
+            # evaluate it again knowing what came before: the rows and lines before it,
+            # and the ids of earlier ranges that it repeats
+            result = pool.submit(run_range, token, file, read, n, pos, e, (rows, lines), prior).result()
+        renumber(result, rows, lines)
+        for h, row in zip(*result.claims):
+            seen.add_digest(h, row)
+        pos, rows, lines = result.stop, rows + result.rows_read, result.lines
+        run.consume(file, result, _position(index, pos, rows, lines, n + 1), seen)
+
+
+def _fingerprint(base: RuleBase, files, calendar, as_of, encoding, sheet, aliases, severity) -> str:
+    """What decides an audit's findings, apart from the contents of the inputs."""
+    ir = compile_rules(base)
+    data = pickle.dumps((ir, files, calendar, as_of, encoding, sheet, sorted((aliases or {}).items()),
+                         sorted((severity or {}).items())), protocol=4)  # fmt: skip
+    return hashlib.sha256(data).hexdigest()
 
 
 def _count(by_rule: dict, findings) -> None:

@@ -4,6 +4,11 @@ The file is read as bytes, one physical line at a time, and decoded line by line
 in another encoding, an overlong line or broken quoting then costs that line, not the
 file. `records()` yields every record with the physical line it starts on and, when it
 could not be read cleanly, a one-line reason; it never raises after the header is read.
+
+Reading can start at any record boundary and stop at a byte offset (`records(start, end,
+line_base)`), so that workers can each read a line-aligned byte range of one file. A
+reason about one physical line starts with `line N`, N being the line of the reject, so
+that a reader who counted lines from a range's start can renumber it.
 """
 
 from __future__ import annotations
@@ -79,6 +84,21 @@ def detect_encoding(sample: bytes, name: str) -> str:
     return encoding if line_based(encoding) else "gb18030"
 
 
+def line_start(path, offset: int) -> int:
+    """The byte offset of the first line that starts at or after `offset` (the file's
+    size when none does): where a reader of the byte range from `offset` begins."""
+    if offset <= 0:
+        return 0
+    with open(path, "rb") as f:
+        f.seek(offset - 1)
+        if f.read(1) == b"\n":
+            return offset
+        while True:  # bounded reads: a line may be very long
+            data = f.readline(MAX_LINE)
+            if not data or data.endswith(b"\n"):
+                return f.tell()
+
+
 def _is_utf8(data: bytes) -> bool:
     try:
         data.decode("utf-8")
@@ -115,69 +135,95 @@ class CsvFile:
         self.header: list[str] = []
         self.header_line = 0
         self._ncols = 0
-        for line, cells, problem in self._records(0):
+        records = self._records(0, None, 0)
+        for line, cells, problem, mark in records:
             if not cells or not any(c.strip() for c in cells):
                 continue
             if problem is not None:
                 raise InputError(f"{self.name}: cannot read the header (line {line}): {problem}")
             self.header, self.header_line = cells, line
+            while mark is None:  # the rest of a multi-line record the header starts
+                mark = next(records)[3]
             break
         else:
             raise InputError(f"{self.name}: empty file")
+        records.close()
+        # where the data starts: the byte offset after the header record, and the
+        # physical lines before it
+        self.data_start, self.data_lines = mark
         self._ncols = len(self.header)
 
-    def records(self) -> Iterator[tuple[int, list[str], str | None]]:
-        """(first physical line, cells, problem or None) for every record after the header.
+    def records(
+        self, start: int | None = None, end: int | None = None, line_base: int | None = None, span=None
+    ) -> Iterator[tuple[int, list[str], str | None, tuple[int, int] | None]]:
+        """(first physical line, cells, problem or None, mark) for every record after the header.
 
-        Blank lines come through as empty or blank cells; the caller skips them."""
-        return self._records(self.header_line)
+        Blank lines come through as empty or blank cells; the caller skips them. `mark` is
+        (byte offset, physical lines read) just after the record, or None on all but the
+        last item of a record that comes out as several (a broken multi-line record): a
+        place where reading can stop and start again.
 
-    def _records(self, skip: int) -> Iterator[tuple[int, list[str], str | None]]:
+        With `start` (a line start at or after `data_start`, where the records start) and
+        `line_base` (the physical lines before `start`), reading begins there; with `end`
+        it stops after the first record that ends at or beyond `end`. `span`, if given,
+        receives `stop` and `lines` (byte offset and physical line where reading stopped).
+        """
+        if start is None:
+            start, line_base = self.data_start, self.data_lines
+        return self._records(start, end, line_base or 0, span)
+
+    def _records(self, start: int, end: int | None, line_base: int, span=None):
         buf: list[str] = []  # the physical lines of the record being parsed
         problems: dict[int, str] = {}  # physical line -> why it could not be read
+        at = [start, line_base]  # byte offset of the next line to read, physical lines read
         with open(self.path, "rb") as f:
-            if self.bom:
-                f.seek(3)
-            reader = csv.reader(self._lines(f, buf, problems), delimiter=self.delimiter, strict=True)
-            first = 1  # physical line on which the next record starts
-            while True:
+            if start == 0 and self.bom:
+                at[0] = 3
+            f.seek(at[0])
+            reader = csv.reader(self._lines(f, buf, problems, at), delimiter=self.delimiter, strict=True)
+            first = line_base + 1  # physical line on which the next record starts
+            while end is None or at[0] < end:
                 try:
                     for cells in reader:
                         n = len(buf)
-                        if first <= skip:  # the header and anything before it
-                            problems.clear()
-                        elif n == 1 and not problems:
-                            yield first, cells, None
+                        if n == 1 and not problems:
+                            yield first, cells, None, (at[0], at[1])
                         else:
-                            yield from self._settle(first, cells, buf, problems, None)
+                            yield from self._settle(first, cells, buf, problems, None, (at[0], at[1]))
                         first += n
                         buf.clear()
-                    return
+                        if end is not None and at[0] >= end:
+                            break
+                    break
                 except csv.Error as e:
                     # The reader drops the rest of the failing line and resumes on the next.
                     n = len(buf)
-                    if first <= skip:
-                        problems.clear()
-                    else:
-                        yield from self._settle(first, None, buf, problems, str(e))
+                    yield from self._settle(first, None, buf, problems, str(e), (at[0], at[1]))
                     first += n
                     buf.clear()
+        if span is not None:
+            span.stop, span.lines = at
 
-    def _lines(self, f, buf: list[str], problems: dict[int, str]) -> Iterator[str]:
+    def _lines(self, f, buf: list[str], problems: dict[int, str], at: list[int]) -> Iterator[str]:
+        """The physical lines of the file as text; `at` follows the byte offset and line count."""
         readline, encoding = f.readline, self.encoding
         check_utf8 = encoding == "gb18030"
-        lineno = pending = 0
+        lineno, pending = at[1], 0
         while True:
             data = readline(MAX_LINE + 1)
             if not data:
                 return
             lineno += 1
+            at[1] = lineno
             if len(data) > MAX_LINE:
+                at[0] += len(data)
                 while data and not data.endswith(b"\n"):  # skip the rest of the line, bounded reads
                     data = readline(MAX_LINE)
+                    at[0] += len(data)
                 problems[lineno] = f"line {lineno} is longer than {MAX_LINE} bytes"
                 text = "\n"
             else:
+                at[0] += len(data)
                 try:
                     text = data.decode(encoding)
                     # GB18030 decodes most byte strings, so a UTF-8 line in a GBK file
@@ -203,7 +249,13 @@ class CsvFile:
                 problems[-1] = f"record longer than {MAX_LINE} characters"
                 yield '"\n'
 
-    def _settle(self, first: int, cells, lines: list[str], problems: dict[int, str], error: str | None):
+    def _settle(self, first: int, cells, lines: list[str], problems: dict[int, str], error: str | None, mark):
+        """`_settle_items`, with the mark on the last item only."""
+        items = list(self._settle_items(first, cells, lines, problems, error))
+        for k, item in enumerate(items, 1):
+            yield (*item, mark if k == len(items) else None)
+
+    def _settle_items(self, first: int, cells, lines: list[str], problems: dict[int, str], error: str | None):
         """Records that did not parse as one clean line: one reject, or, for a multi-line
         record that does not fit the header, each physical line on its own."""
         forced = problems.pop(-1, None)

@@ -37,7 +37,7 @@ class JsonlFile:
         self._decode = self.encoding != "utf-8"
         keys: dict[str, None] = {}  # ordered union of the keys seen
         seen = objects = 0
-        for _, obj, _problem in self.records():
+        for _, obj, _problem, _mark in self.records():
             seen += 1
             if isinstance(obj, dict):
                 objects += 1
@@ -50,38 +50,52 @@ class JsonlFile:
             raise InputError(f"{self.name}: no JSON object in the first {seen} line(s); expected JSON Lines")
         self.header = list(keys)
 
-    def records(self) -> Iterator[tuple[int, dict | str, str | None]]:
-        """(line, object, None), or (line, the line's text, reason), for every non-blank line."""
+    def records(
+        self, start: int = 0, end: int | None = None, line_base: int = 0, span=None
+    ) -> Iterator[tuple[int, dict | str, str | None, tuple[int, int]]]:
+        """(line, object, None, mark), or (line, the line's text, reason, mark), for every
+        non-blank line; `mark` is (byte offset, lines read) just after the line.
+
+        From `start` (a line start) with `line_base` lines before it, up to the first line
+        that starts at or after `end`; `span`, if given, receives `stop` and `lines`, where
+        reading stopped."""
+        pos, lineno = start, line_base
         with open(self.path, "rb") as f:
+            f.seek(start)
             readline = f.readline
-            lineno = 0
-            while True:
+            while end is None or pos < end:
                 data = readline(MAX_LINE + 1)
                 if not data:
-                    return
+                    break
                 lineno += 1
-                if lineno == 1 and data.startswith(b"\xef\xbb\xbf"):
+                if pos == 0 and data.startswith(b"\xef\xbb\xbf"):
                     data = data[3:]
+                    pos = 3
+                pos += len(data)
                 if len(data) > MAX_LINE:
                     while data and not data.endswith(b"\n"):
                         data = readline(MAX_LINE)
-                    yield lineno, "", f"line {lineno} is longer than {MAX_LINE} bytes"
+                        pos += len(data)
+                    yield lineno, "", f"line {lineno} is longer than {MAX_LINE} bytes", (pos, lineno)
                     continue
                 if not data.strip():
                     continue
                 try:
                     obj = orjson.loads(data.decode(self.encoding) if self._decode else data)
                 except (orjson.JSONDecodeError, UnicodeDecodeError) as e:
-                    yield lineno, self._text(data), f"bad JSON: {str(e).splitlines()[0]}"
+                    yield lineno, self._text(data), f"bad JSON: {str(e).splitlines()[0]}", (pos, lineno)
                     continue
                 if isinstance(obj, dict):
-                    yield lineno, obj, None
+                    yield lineno, obj, None, (pos, lineno)
                 else:
                     yield (
                         lineno,
                         self._text(data),
                         f"not a JSON object but {_JSON_TYPES.get(type(obj), 'a value')}",
+                        (pos, lineno),
                     )
+        if span is not None:
+            span.stop, span.lines = pos, lineno
 
     def _text(self, data: bytes) -> str:
         return data.decode(self.encoding, "replace").rstrip("\r\n")

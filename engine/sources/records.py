@@ -21,7 +21,7 @@ from itertools import islice
 from ..errors import InputError, XukeError
 from ..schema import RECORD_FIELDS, FieldSpec, record_aliases
 from ..values import as_text, converter, normalise_text
-from .csvreader import CsvFile
+from .csvreader import CsvFile, line_start
 from .jsonlreader import JsonlFile
 from .xlsxreader import XlsxFile
 
@@ -58,6 +58,18 @@ class Reject:
     raw: dict[str, str]  # header -> cell text; cells beyond the header as _col<N>
     sheet: str | None = None
     line: int | None = None
+    first_row: int = 0  # a duplicate case id: the row it was first seen on (-1: too large to keep)
+
+
+@dataclass(slots=True)
+class Span:
+    """What a read of a CSV or JSONL file covered: the byte offset it started at, the
+    offset of the first line it did not read, and the physical line count there (counted
+    as the read was told: from the file's start, or from `start`)."""
+
+    start: int = 0
+    stop: int = 0
+    lines: int = 0
 
 
 def header_key(text: object) -> str:
@@ -232,13 +244,14 @@ class _SeenIds:
     is stable across runs, so a collision at least reports the same way every time.
     """
 
-    __slots__ = ("_keys", "_rows", "_mask", "_count")
+    __slots__ = ("_keys", "_rows", "_mask", "_count", "journal")
 
     def __init__(self, bits: int = 16):
         self._keys = array("Q", bytes(8 << bits))
         self._rows = array(_ROW_TYPE, bytes(4 << bits))
         self._mask = (1 << bits) - 1
         self._count = 0
+        self.journal: tuple[array, array] | None = None
 
     def __len__(self) -> int:
         return self._count
@@ -246,25 +259,42 @@ class _SeenIds:
     def add(self, key: str, row: int) -> int:
         """0 if `key` is new (it is now recorded at `row`); else the row it was first seen
         on, or -1 when that row number was too large to store."""
-        h = (
-            int.from_bytes(blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
-            or 1
-        )
+        return self.add_digest(id_digest(key), row)
+
+    def add_digest(self, h: int, row: int) -> int:
+        """`add` for a key's `id_digest`."""
+        i = self._slot(h)
+        if self._keys[i]:
+            return self._rows[i] or -1
+        self._keys[i] = h
+        self._rows[i] = row = row if 0 < row <= 0xFFFFFFFF else 0
+        self._count += 1
+        if self.journal is not None:
+            self.journal[0].append(h)
+            self.journal[1].append(row)
+        if self._count * 4 > (self._mask + 1) * 3:
+            self._grow()
+        return 0
+
+    def first_row(self, h: int) -> int:
+        """The row a key with digest `h` was first seen on: 0 if never, -1 if too large."""
+        i = self._slot(h)
+        return (self._rows[i] or -1) if self._keys[i] else 0
+
+    def _slot(self, h: int) -> int:
+        """Where `h` is, or the empty slot where it would go."""
         keys, mask = self._keys, self._mask
         i = h & mask
         while True:
             k = keys[i]
-            if k == 0:
-                break
-            if k == h:
-                return self._rows[i] or -1
+            if k == 0 or k == h:
+                return i
             i = (i + 1) & mask
-        keys[i] = h
-        self._rows[i] = row if row <= 0xFFFFFFFF else 0
-        self._count += 1
-        if self._count * 4 > (mask + 1) * 3:
-            self._grow()
-        return 0
+
+    def start_journal(self) -> None:
+        """From now on, also list each new key's digest and row in `journal` (two arrays):
+        what a reader of one part of a file found first, for whoever joins the parts."""
+        self.journal = (array("Q"), array(_ROW_TYPE))
 
     def _grow(self) -> None:
         old_keys, old_rows = self._keys, self._rows
@@ -277,6 +307,13 @@ class _SeenIds:
                     i = (i + 1) & mask
                 keys[i], rows[i] = h, row
         self._keys, self._rows, self._mask = keys, rows, mask
+
+
+def id_digest(key: str) -> int:
+    """The 8-byte digest a case id is remembered by (never 0: 0 marks an empty slot)."""
+    return (
+        int.from_bytes(blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little") or 1
+    )
 
 
 # ---- the source ---------------------------------------------------------------------
@@ -361,11 +398,53 @@ class RecordSource:
             yield chunk
 
     def __iter__(self) -> Iterator[Row | Reject]:
+        return (item for item, _ in self.read())
+
+    @property
+    def data_start(self) -> tuple[int, int]:
+        """(byte offset, physical lines before it) where the records of a CSV or JSONL
+        file start."""
         if self.format == "csv":
-            return self._iter_csv()
-        if self.format == "jsonl":
-            return self._iter_jsonl()
-        return self._iter_xlsx()
+            return self._file.data_start, self._file.data_lines
+        return 0, 0
+
+    def read(
+        self,
+        start: int | None = None,
+        end: int | None = None,
+        *,
+        rows: int = 0,
+        lines: int | None = None,
+        seen: _SeenIds | None = None,
+        span: Span | None = None,
+    ) -> Iterator[tuple[Row | Reject, tuple[int, int] | None]]:
+        """(item, mark) for every row; `mark` is (byte offset, physical lines read) where
+        reading could stop after this item and start again, or None (always for .xlsx).
+
+        A CSV or JSONL file can be read from `start` (a record boundary: `data_start`, or a
+        mark; any other offset is moved to the next line start) up to the first record that
+        ends at or beyond `end`, with rows numbered from `rows` + 1 and physical lines from
+        `lines` + 1, against the duplicate case ids in `seen` (which the read adds to).
+        `span`, if given, receives where the read stopped."""
+        seen = _SeenIds() if seen is None else seen
+        if self.format == "xlsx":
+            if start is not None or end is not None:
+                raise ValueError("an .xlsx workbook can only be read whole")
+            return ((item, None) for item in self._iter_xlsx(seen, rows))
+        first, first_lines = self.data_start
+        if start is None:
+            start, lines = first, first_lines if lines is None else lines
+        elif start <= first:
+            start = first
+        else:
+            start = line_start(self.path, start)
+        lines = lines or 0
+        if span is not None:
+            span.start = span.stop = start
+            span.lines = lines
+        if self.format == "csv":
+            return self._iter_csv(start, end, rows, lines, seen, span)
+        return self._iter_jsonl(start, end, rows, lines, seen, span)
 
     def _finish(self, n, values, extra, errors, seen, sheet, line, raw, cells):
         """Required values and duplicate ids, then the Row, or the Reject with raw(cells)."""
@@ -373,21 +452,20 @@ class RecordSource:
             if f not in values and not (errors and any(e.startswith(f + ":") for e in errors)):
                 errors = (errors or []) + [f"{f}: required value is empty"]
         case_id = values.get("case_id")
+        first = 0
         if case_id is not None:
             first = seen.add(case_id, n)
             if first:
                 at = f"row {first}" if first > 0 else "an earlier row"
                 errors = (errors or []) + [f"duplicate case_id {case_id!r} (first at {at})"]
         if errors:
-            return Reject(n, "; ".join(errors), raw(cells), sheet, line)
+            return Reject(n, "; ".join(errors), raw(cells), sheet, line, first)
         return Row(n, values, extra, sheet, line)
 
-    def _iter_csv(self) -> Iterator[Row | Reject]:
+    def _iter_csv(self, start, end, n, lines, seen, span):
         layout = self._layouts[None]
         build, finish, ncols = layout.build, self._finish, layout.ncols
-        seen = _SeenIds()
-        n = 0
-        for line, cells, problem in self._file.records():
+        for line, cells, problem, mark in self._file.records(start, end, lines, span):
             if problem is None:
                 if len(cells) == ncols:
                     values, errors = build(cells)
@@ -395,17 +473,15 @@ class RecordSource:
                         continue
                     n += 1
                     extra = layout.extra(cells) if layout.extras else {}
-                    yield finish(n, values, extra, errors, seen, None, line, layout.raw, cells)
+                    yield finish(n, values, extra, errors, seen, None, line, layout.raw, cells), mark
                     continue
                 if not cells or _blank(cells):
                     continue
                 problem = f"{len(cells)} cells where the header has {ncols}"
             n += 1
-            yield Reject(n, problem, layout.raw(cells), None, line)
+            yield Reject(n, problem, layout.raw(cells), None, line), mark
 
-    def _iter_xlsx(self) -> Iterator[Row | Reject]:
-        seen = _SeenIds()
-        n = 0
+    def _iter_xlsx(self, seen, n):
         for sheet, line, cells in self._file.rows():
             layout = self._layouts[sheet]
             ncols = layout.ncols
@@ -422,17 +498,15 @@ class RecordSource:
             extra = layout.extra(cells) if layout.extras else {}
             yield self._finish(n, values, extra, errors, seen, sheet, line, layout.raw, cells[:ncols])
 
-    def _iter_jsonl(self) -> Iterator[Row | Reject]:
+    def _iter_jsonl(self, start, end, n, lines, seen, span):
         index, text = self._index, JsonlFile.raw_text
         by_field: dict[str, tuple[Callable, Callable]] = {}
         # key -> (canonical field, lookup, convert), or (extra name, None, None)
         targets: dict[str, tuple] = {}
-        seen = _SeenIds()
-        n = 0
-        for line, obj, problem in self._file.records():
+        for line, obj, problem, mark in self._file.records(start, end, lines, span):
             n += 1
             if problem is not None:
-                yield Reject(n, problem, {"_line": obj}, None, line)
+                yield Reject(n, problem, {"_line": obj}, None, line), mark
                 continue
             values: dict[str, object] = {}
             extra: dict[str, str] = {}
@@ -467,7 +541,7 @@ class RecordSource:
                     errors = (errors or []) + [value.reason]
                     continue
                 values[name] = value
-            yield self._finish(n, values, extra, errors, seen, None, line, _json_raw, obj)
+            yield self._finish(n, values, extra, errors, seen, None, line, _json_raw, obj), mark
 
 
 def _json_raw(obj: dict) -> dict[str, str]:
