@@ -67,27 +67,13 @@ def record_fields_read(base: RuleBase, rule_id: str) -> set[str]:
             out.add(e.name)
         if isinstance(e, A.Call) and e.func == "coalesce":
             return
-        for child in _children(e):
+        for child in A.children(e):
             walk(child, own_record)
 
     for p in rule.when:
         for c in p.constraints:
             walk(c, p.type == "record")
     return out
-
-
-def _children(e):
-    if isinstance(e, A.Attr):
-        return [e.obj]
-    if isinstance(e, A.Call):
-        return list(e.args)
-    if isinstance(e, A.Unary | A.IsNull):
-        return [e.operand]
-    if isinstance(e, A.Binary):
-        return [e.left, e.right]
-    if isinstance(e, A.ListLit):
-        return list(e.items)
-    return []
 
 
 def skipped_rules(base: RuleBase, present: set[str]) -> dict[str, str]:

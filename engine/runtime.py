@@ -78,9 +78,7 @@ class CompiledProgram:
         self.case_strata = self._strata("case")
         self.summary_strata = self._strata("summary")
         self.summaries = [self._compile_summary(s) for s in ir["summaries"]]
-        self._sids = itertools.count()
         self.keep_sources = False  # `xuke explain` wants the facts behind each finding
-        self._fact_ids = itertools.count(1)
 
     # ---- compilation of the Python side ----
     def _compile_actions(self, rule):

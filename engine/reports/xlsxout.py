@@ -40,6 +40,7 @@ from .aggregate import (
     sort_findings,
 )
 from .atomic import atomic_write
+from .jsonout import SUMMARY_ORDER
 
 # Sheet names, headers and labels are in the current language (engine.i18n): catalog keys here.
 SHEET_FINDINGS = "xlsx.sheet.findings"
@@ -255,14 +256,8 @@ def _rules_sheet(wb: Workbook, rules) -> None:
     _filter(ws, len(columns), len(rules) + 1)
 
 
-_SUMMARY_SHOWN = {
-    "rows_read",
-    "rows_evaluated",
-    "rows_rejected",
-    "findings_by_rule",
-    "skipped_rules",
-    "departments",
-}
+# the keys the summary sheet lays out itself; any other key is listed after them
+_SUMMARY_SHOWN = frozenset(SUMMARY_ORDER)
 
 
 def _summary_value(value: Any) -> Any:
