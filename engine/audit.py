@@ -111,6 +111,8 @@ class ChunkResult:
     lines: int = 0
     base: tuple[int, int] = (0, 0)
     claims: tuple | None = None
+    # keys with no canonical field met in the rows (a JSONL file's keys vary by line)
+    unknown: set = field(default_factory=set)
 
 
 def evaluate_chunk(
@@ -123,6 +125,8 @@ def evaluate_chunk(
         if isinstance(item, Reject):
             out.rejects.append(item)
             continue
+        if item.extra:
+            out.unknown.update(item.extra)
         dept = item.values.get("department")
         if dept is not None:
             out.departments[dept] = out.departments.get(dept, 0) + 1
@@ -434,6 +438,7 @@ class _Totals:
         self.departments: dict[str, int] = saved.get("departments", {})
         self.by_rule: dict[str, int] = saved.get("by_rule", {})
         self.state: dict = saved.get("state", {})
+        self.unknown: dict[str, list[str]] = saved.get("unknown", {})  # file -> columns
 
     def saved(self) -> dict:
         return dict(vars(self))
@@ -487,6 +492,9 @@ class _Run:
         CompiledProgram.merge_summaries(t.state, result.summary_state)
         for rule, n in result.by_rule.items():
             t.by_rule[rule] = t.by_rule.get(rule, 0) + n
+        if result.unknown:
+            known = t.unknown.setdefault(file, [])
+            known.extend(result.unknown.difference(known))
         self.findings.add(result.findings, sum(result.by_rule.values()), result.shift)
         self.rejects.add([{"file": file, "row": r.row, "reason": r.reason} for r in result.rejects])
         self.position = position
@@ -532,9 +540,10 @@ def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, 
     files = sorted({str(p) for p in paths})
     # every file's columns first: a file that cannot be read fails the audit before any
     # work, and each file gets the program of the rules its columns allow
-    skipped_by_file, programs = [], {}
+    skipped_by_file, programs, unknown_by_file = [], {}, {}
     for file in files:
         source = RecordSource(file, encoding=encoding, sheet=sheet, aliases=aliases)
+        unknown_by_file[file] = list(source.unknown_headers)
         skipped_by_file.append(skipped_rules(base, set(source.present_fields)))
         key = frozenset(skipped_by_file[-1])
         if key not in programs:
@@ -584,6 +593,7 @@ def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, 
                 "findings": len(run.findings),
                 "findings_by_rule": dict(sorted(t.by_rule.items())),
                 "skipped_rules": [{"rule": r, "reason": why} for r, why in sorted(skipped_all.items())],
+                "unknown_columns": _unknown_columns(files, unknown_by_file, t.unknown),
                 "departments": {d: {"cases": n} for d, n in sorted(t.departments.items())},
                 "as_of": as_of.isoformat(),
             }
@@ -721,6 +731,20 @@ def _fingerprint(base: RuleBase, files, calendar, as_of, encoding, sheet, aliase
     data = pickle.dumps((ir, files, calendar, as_of, encoding, sheet, sorted((aliases or {}).items()),
                          sorted((severity or {}).items())), protocol=4)  # fmt: skip
     return hashlib.sha256(data).hexdigest()
+
+
+def _unknown_columns(files, from_headers: dict, from_rows: dict) -> list[dict]:
+    """Each file's columns that map to no record field, reported once: the header's in
+    its order, then (JSONL) keys met only in later lines, sorted so that the chunking does
+    not change the order. They are kept in the rows (`extra`) but no rule reads them, so
+    a misspelt alias shows up here."""
+    out = []
+    for file in files:
+        header = from_headers.get(file, [])
+        columns = [*header, *sorted(set(from_rows.get(file, ())).difference(header))]
+        if columns:
+            out.append({"file": file, "columns": columns})
+    return out
 
 
 def _count(by_rule: dict, findings) -> None:

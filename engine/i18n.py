@@ -65,6 +65,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "audit.by_rule": {"en": "Findings by rule", "zh": "按规则"},
     "audit.by_department": {"en": "Findings by department", "zh": "按部门"},
     "audit.skipped": {"en": "Rules not run ({n})", "zh": "未运行的规则（{n} 条）"},
+    "audit.unknown_columns": {
+        "en": "Columns kept but read by no rule ({n}): check xuke.yaml aliases if one should map to a field",
+        "zh": "未识别的列（{n} 个，已保留，无规则读取）：如应对应某字段，请在 xuke.yaml 的 aliases 中配置",
+    },
     "lint.title": {
         "en": "xuke draft review: {files} file{files_s}, {n} finding{n_s} ({counts})",
         "zh": "xuke 文件审查：{files} 个文件，{n} 个问题（{counts}）",
@@ -141,6 +145,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "xlsx.style.percent": {"en": "xuke percent", "zh": "xuke 百分比"},
     "col.message": {"en": "message", "zh": "说明"},
     "col.file": {"en": "file", "zh": "文件"},
+    "col.columns": {"en": "columns", "zh": "列"},
     "col.position": {"en": "line", "zh": "行号"},
     "col.article": {"en": "article", "zh": "条款"},
     "col.fingerprint": {"en": "fingerprint", "zh": "指纹"},

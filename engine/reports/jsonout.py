@@ -29,6 +29,7 @@ SUMMARY_ORDER = (
     "rows_rejected",
     "findings_by_rule",
     "skipped_rules",
+    "unknown_columns",
     "departments",
 )
 

@@ -127,6 +127,7 @@ def render_audit(
         _departments_table(console, agg, summary)
         _cases_table(console, agg)
     _skipped_table(console, summary)
+    _unknown_columns(console, summary)
 
 
 def _rules_table(console: Console, agg: Aggregate, rules_meta, summary) -> None:
@@ -208,6 +209,17 @@ def _skipped_table(console: Console, summary) -> None:
     table = _table(("col.rule", {"no_wrap": True}), ("col.reason", {"overflow": "fold"}))
     for rule, reason in skipped.items():
         table.add_row(Text(rule), Text(reason or "-"))
+    console.print(table)
+
+
+def _unknown_columns(console: Console, summary) -> None:
+    entries = [e for e in (summary or {}).get("unknown_columns") or [] if isinstance(e, dict)]
+    if not entries:
+        return
+    _heading(console, _t("audit.unknown_columns", n=sum(len(e.get("columns", ())) for e in entries)))
+    table = _table(("col.file", {"overflow": "fold"}), ("col.columns", {"overflow": "fold"}))
+    for e in entries:
+        table.add_row(Text(str(e.get("file", ""))), Text(punct("list").join(map(str, e.get("columns", ())))))
     console.print(table)
 
 
