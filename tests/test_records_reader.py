@@ -505,6 +505,27 @@ def test_seen_ids_grow_and_remember_rows():
     assert seen.add("id-new", 2**33) == 0 and seen.add("id-new", 1) == -1  # row too large to keep
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 2**64 - 1), st.integers(1, 2**32 - 1)), max_size=300),
+       st.integers(0, 300))  # fmt: skip
+def test_seen_ids_behave_like_a_dict_of_first_rows(adds, journal_from):
+    # digests chosen freely (small tables, colliding low bits) against a plain dict
+    seen, ref, journal = _SeenIds(bits=2), {}, []
+    for n, (h, row) in enumerate(adds):
+        if n == journal_from:
+            seen.start_journal()
+        assert seen.add_digest(h, row) == ref.get(h, 0)
+        if h not in ref:
+            ref[h] = row
+            if n >= journal_from:
+                journal.append((h, row))
+    assert len(seen) == len(ref)
+    assert all(seen.first_row(h) == row for h, row in ref.items())
+    assert seen.first_row(0xDEAD_BEEF_0000_0001) == ref.get(0xDEAD_BEEF_0000_0001, 0)
+    if journal_from < len(adds):
+        assert list(zip(*seen.journal)) == journal
+
+
 # ---- properties: whatever the lines hold, every data row is accounted for -----------------
 
 cell_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)

@@ -2,17 +2,23 @@ import datetime as dt
 import json
 import random
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.errors import XukeError
 from engine.findings import Finding
 from engine.reports.jsonout import (
     JsonlWriter,
+    _line,
+    _sorted_fragment,
     canonical,
     dumps_json,
     dumps_jsonl,
+    finding_record,
     write_json,
     write_jsonl,
 )
@@ -146,3 +152,35 @@ def test_streaming_writer_stdout(capsysbinary):
     with JsonlWriter("-") as out:
         out.write(findings)
     assert capsysbinary.readouterr().out == dumps_jsonl(findings)
+
+
+# ---- the JSONL writer's fast path renders exactly what the canonical path renders ----
+
+_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70), st.text(max_size=8),
+    st.floats(allow_nan=False), st.decimals(allow_nan=False, allow_infinity=False, places=2),
+    st.dates(), st.datetimes(), st.times(), st.builds(PurePosixPath, st.text("ab/", max_size=5)),
+    st.binary(max_size=4),
+)  # fmt: skip
+_keys = st.one_of(st.text(max_size=4), st.integers(-3, 3))
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.tuples(inner, inner), st.frozensets(st.integers(0, 5), max_size=3),
+        st.dictionaries(_keys, inner, max_size=4),
+    ),
+    max_leaves=20,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(_values)
+def test_fast_jsonl_path_gives_the_canonical_bytes(value):
+    assert orjson.dumps(_sorted_fragment(value)) == orjson.dumps(canonical(value))
+
+
+def test_jsonl_line_is_the_finding_record_compact():
+    f = Finding("R-1", "error", "t", "m", ["c"], [], "a.csv", case_id="A", row=3,
+                trace={"rule": "R-1", "facts": [{"z": Decimal("1.50"), "a": dt.date(2025, 3, 3), 1: {2, 1}}]},
+                group={"department": "市局", "n": 2**65})  # fmt: skip
+    assert _line(f) == orjson.dumps(finding_record(f), option=orjson.OPT_APPEND_NEWLINE)

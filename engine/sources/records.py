@@ -237,24 +237,27 @@ _ROW_TYPE = "I" if array("I").itemsize == 4 else "L"
 class _SeenIds:
     """The case ids seen so far, and the row each was first seen on, in flat arrays.
 
-    Open addressing with linear probing over an 8-byte blake2b digest per id plus a
-    4-byte row number: 12 bytes a slot at a load of 3/8 to 3/4, so 16-32 bytes per
-    distinct id (10^8 ids: 1.6 GB) where a set of str would take over 100. Two different
-    ids share a digest with probability about n^2 / 2^65 (3e-4 at 10^8 rows); the digest
-    is stable across runs, so a collision at least reports the same way every time.
+    A compact hash table (the layout of CPython's dict): the ids' 8-byte blake2b digests
+    and 4-byte rows in two dense arrays in the order they were met, and an index of 4-byte
+    slots into them, probed linearly at a load of 1/4 to 1/2. That is 20-28 bytes per
+    distinct id (10^8 ids: about 2.4 GB), where a set of str would take over 100; and
+    growing rebuilds only the index, so the peak while it grows is the index's old and
+    new size, not a second copy of everything. Two different ids share a digest with
+    probability about n^2 / 2^65 (3e-4 at 10^8 rows); the digest is stable across runs,
+    so a collision at least reports the same way every time.
     """
 
-    __slots__ = ("_keys", "_rows", "_mask", "_count", "journal")
+    __slots__ = ("_index", "_keys", "_rows", "_mask", "_mark")
 
     def __init__(self, bits: int = 16):
-        self._keys = array("Q", bytes(8 << bits))
-        self._rows = array(_ROW_TYPE, bytes(4 << bits))
+        self._index = array(_ROW_TYPE, [0]) * (1 << bits)  # 1 + position in the dense arrays
+        self._keys = array("Q")
+        self._rows = array(_ROW_TYPE)
         self._mask = (1 << bits) - 1
-        self._count = 0
-        self.journal: tuple[array, array] | None = None
+        self._mark: int | None = None
 
     def __len__(self) -> int:
-        return self._count
+        return len(self._keys)
 
     def add(self, key: str, row: int) -> int:
         """0 if `key` is new (it is now recorded at `row`); else the row it was first seen
@@ -263,50 +266,54 @@ class _SeenIds:
 
     def add_digest(self, h: int, row: int) -> int:
         """`add` for a key's `id_digest`."""
-        i = self._slot(h)
-        if self._keys[i]:
-            return self._rows[i] or -1
-        self._keys[i] = h
-        self._rows[i] = row = row if 0 < row <= 0xFFFFFFFF else 0
-        self._count += 1
-        if self.journal is not None:
-            self.journal[0].append(h)
-            self.journal[1].append(row)
-        if self._count * 4 > (self._mask + 1) * 3:
+        index, keys, mask = self._index, self._keys, self._mask
+        i = h & mask
+        while True:
+            at = index[i]
+            if not at:
+                break
+            if keys[at - 1] == h:
+                return self._rows[at - 1] or -1
+            i = (i + 1) & mask
+        keys.append(h)
+        self._rows.append(row if 0 < row <= 0xFFFFFFFF else 0)
+        index[i] = len(keys)
+        if len(keys) * 2 > mask + 1:
             self._grow()
         return 0
 
     def first_row(self, h: int) -> int:
         """The row a key with digest `h` was first seen on: 0 if never, -1 if too large."""
-        i = self._slot(h)
-        return (self._rows[i] or -1) if self._keys[i] else 0
-
-    def _slot(self, h: int) -> int:
-        """Where `h` is, or the empty slot where it would go."""
-        keys, mask = self._keys, self._mask
+        index, keys, mask = self._index, self._keys, self._mask
         i = h & mask
-        while True:
-            k = keys[i]
-            if k == 0 or k == h:
-                return i
+        while at := index[i]:
+            if keys[at - 1] == h:
+                return self._rows[at - 1] or -1
             i = (i + 1) & mask
+        return 0
 
     def start_journal(self) -> None:
-        """From now on, also list each new key's digest and row in `journal` (two arrays):
-        what a reader of one part of a file found first, for whoever joins the parts."""
-        self.journal = (array("Q"), array(_ROW_TYPE))
+        """From now on, also list each new key's digest and row in `journal`: what a
+        reader of one part of a file found first, for whoever joins the parts."""
+        self._mark = len(self._keys)
+
+    @property
+    def journal(self) -> tuple[array, array] | None:
+        """(digests, rows) of the keys added since `start_journal`, as new arrays."""
+        if self._mark is None:
+            return None
+        return self._keys[self._mark :], self._rows[self._mark :]
 
     def _grow(self) -> None:
-        old_keys, old_rows = self._keys, self._rows
-        size = 2 * len(old_keys)
-        keys, rows, mask = array("Q", bytes(8 * size)), array(_ROW_TYPE, bytes(4 * size)), size - 1
-        for h, row in zip(old_keys, old_rows):
-            if h:
-                i = h & mask
-                while keys[i]:
-                    i = (i + 1) & mask
-                keys[i], rows[i] = h, row
-        self._keys, self._rows, self._mask = keys, rows, mask
+        size = 2 * len(self._index)
+        self._index = None  # freed before the new index is made
+        index, mask = array(_ROW_TYPE, [0]) * size, size - 1
+        for at, h in enumerate(self._keys, 1):
+            i = h & mask
+            while index[i]:
+                i = (i + 1) & mask
+            index[i] = at
+        self._index, self._mask = index, mask
 
 
 def id_digest(key: str) -> int:
