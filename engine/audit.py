@@ -39,6 +39,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from . import ast as A
+from . import sealed
 from .checker import RuleBase
 from .compiler import compile_rules
 from .errors import XukeError
@@ -360,7 +361,10 @@ class Spool:
     in a checkpoint directory is kept (`keep`) and reopened where its last commit ended."""
 
     def __init__(self, directory: str | None = None, path: str | None = None, keep: bool = False,
-                 resume: tuple[int, int] | None = None):  # fmt: skip
+                 resume: tuple[int, int] | None = None, key: bytes | None = None):  # fmt: skip
+        # every batch is signed (engine.sealed): a spool kept in a checkpoint directory
+        # with the user's key, a temporary one with a key only this process knows
+        self._key = key or sealed.process_key()
         if path is None:
             fd, self.path = tempfile.mkstemp(prefix="xuke-findings-", suffix=".spool", dir=directory)
             self._out = os.fdopen(fd, "w+b")
@@ -377,7 +381,7 @@ class Spool:
         get `shift` added to their rows."""
         count = len(items) if count is None else count
         if count:
-            pickle.dump((shift, items), self._out, protocol=pickle.HIGHEST_PROTOCOL)
+            sealed.write(self._out, self._key, (shift, items))
             self.count += count
 
     def __len__(self) -> int:
@@ -386,12 +390,16 @@ class Spool:
     def __iter__(self):
         self._out.flush()
         with open(self.path, "rb") as fh:
+            frames = sealed.read(fh, self._key)
             while True:
                 try:
-                    shift, items = pickle.load(fh)
-                except EOFError:
+                    shift, items = next(frames)
+                except StopIteration:
                     return
-                if isinstance(items, bytes):
+                except sealed.Tampered as e:
+                    raise XukeError(f"{self.path}: {e}; it is not read. Remove the checkpoint directory to "
+                                    "start again") from None  # fmt: skip
+                if isinstance(items, bytes):  # pickled by a worker, inside the signed frame
                     items = pickle.loads(items)
                 if shift:
                     for f in items:
@@ -452,13 +460,14 @@ class _Run:
         self.on_progress = on_progress
         saved = checkpoint.saved if checkpoint else None
         if checkpoint:
+            key = checkpoint.key
             self.findings = Spool(
-                path=checkpoint.path("findings"), keep=True, resume=saved and saved["findings"]
+                path=checkpoint.path("findings"), keep=True, resume=saved and saved["findings"], key=key
             )
             self.rejects = Spool(
-                path=checkpoint.path("rejects"), keep=True, resume=saved and saved["rejects"]
+                path=checkpoint.path("rejects"), keep=True, resume=saved and saved["rejects"], key=key
             )
-            self.ids = Spool(path=checkpoint.path("ids"), keep=True, resume=saved and saved["ids"])
+            self.ids = Spool(path=checkpoint.path("ids"), keep=True, resume=saved and saved["ids"], key=key)
         else:
             self.findings, self.rejects, self.ids = Spool(spool_dir), Spool(spool_dir), None
         self.totals = _Totals(saved and saved["totals"])
@@ -513,7 +522,7 @@ class _Run:
             # between, the resumed run cuts the spool back to the committed nothing
             self.commit(ids=(0, 0))
             self.ids.close()
-            self.ids = Spool(path=self.checkpoint.path("ids"), keep=True)
+            self.ids = Spool(path=self.checkpoint.path("ids"), keep=True, key=self.checkpoint.key)
 
     def commit(self, summary: dict | None = None, ids: tuple[int, int] | None = None) -> None:
         self.checkpoint.commit({

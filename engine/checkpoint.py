@@ -15,14 +15,18 @@ decides the findings (rules, files, audit date, calendar, options) and, for each
 its size, modification time and a hash of its first megabyte. Any difference is refused
 with a one-line error rather than resumed wrongly. The number of workers, the executor and
 the chunk size may change between runs: they do not change the findings.
+
+The state and the spools are pickled frames signed with this user's key (engine.sealed):
+a directory on a shared drive, or copied from someone else, is refused before anything in
+it is unpickled, so a planted file cannot run code as the auditor.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 
+from . import sealed
 from .errors import XukeError
 
 VERSION = 1
@@ -64,6 +68,11 @@ class Checkpoint:
         self.inputs = [input_identity(f) for f in files]
         self.saved: dict | None = None
         try:
+            self.key = sealed.user_key()
+        except BaseException:
+            self.close()
+            raise
+        try:
             self.saved = self._load()
         except BaseException:
             self.close()
@@ -75,9 +84,13 @@ class Checkpoint:
     def _load(self) -> dict | None:
         try:
             with open(self.path("state"), "rb") as fh:
-                state = pickle.load(fh)
+                state = sealed.loads(self.key, fh.read())
         except FileNotFoundError:
             return None
+        except sealed.Tampered:
+            raise XukeError(f"--checkpoint {self.dir}: the state file was not written by this user's xuke "
+                            f"(key {sealed.key_file()}); it is not read. Remove the directory to start "
+                            "again") from None  # fmt: skip
         except Exception:
             raise XukeError(f"--checkpoint {self.dir}: the state file is unreadable; remove the directory to "
                             "start again") from None  # fmt: skip
@@ -109,7 +122,7 @@ class Checkpoint:
         state = {**state, "version": VERSION, "fingerprint": self.fingerprint, "inputs": self.inputs}
         tmp = self.path("state.tmp")
         with open(tmp, "wb") as fh:
-            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.write(sealed.dumps(self.key, state))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path("state"))

@@ -9,6 +9,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # they choose otherwise, whatever the machine's locale
 os.environ.setdefault("XUKE_LANG", "en")
 
+# checkpoints are signed with a per-user key (engine/sealed.py): the tests use their own,
+# never the key file in the home directory of whoever runs them
+if "XUKE_KEY_FILE" not in os.environ:
+    import tempfile
+
+    os.environ["XUKE_KEY_FILE"] = os.path.join(tempfile.mkdtemp(prefix="xuke-test-key-"), "checkpoint.key")
+
 
 def shared_dir() -> Path | None:
     for cand in (os.environ.get("XUKE_SHARED"), ROOT.parent / "shared", ROOT.parent.parent / "shared"):

@@ -49,10 +49,12 @@ def finish(proc, timeout=60):
 
 def progress(ckpt):
     """(file, chunks done in it) as last committed."""
+    from engine import sealed
+
     try:
         with open(ckpt / "state", "rb") as fh:
-            position = pickle.load(fh)["position"]
-    except (OSError, EOFError, pickle.UnpicklingError, KeyError):
+            position = sealed.loads(sealed.user_key(), fh.read())["position"]
+    except (OSError, sealed.Tampered, KeyError):
         return (0, 0)
     return position["file"], position["chunks"]
 
@@ -199,3 +201,87 @@ def test_cli_checkpoint_resumes_and_refuses_in_one_line(tmp_path):
     refused = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     assert refused.returncode == 2 and "has changed since the audit started" in refused.stderr
     assert "Traceback" not in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+
+
+# ---- B15: a checkpoint directory is never unpickled unless this user's xuke signed it ----
+
+
+class _Trap:
+    """Unpickling this creates a file: proof that a pickle from the directory ran."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def _finished_checkpoint(tmp_path, base_and_calendar):
+    import datetime as dt
+
+    from engine.audit import audit_files
+
+    base, calendar = base_and_calendar
+    data = tmp_path / "in.jsonl"
+    data.write_bytes((SAMPLES / "small.jsonl").read_bytes())
+    ckpt = tmp_path / "ckpt"
+    audit_files(base, [data], calendar, dt.date(2025, 12, 31), checkpoint=str(ckpt), chunk_size=20).close()
+    return base, calendar, data, ckpt
+
+
+@pytest.mark.parametrize("target", ["state", "findings"])
+def test_a_planted_pickle_is_refused_and_never_run(tmp_path, base_and_calendar, target):
+    import datetime as dt
+
+    from engine.audit import audit_files
+    from engine.errors import XukeError
+
+    base, calendar, data, ckpt = _finished_checkpoint(tmp_path, base_and_calendar)
+    ran = tmp_path / "ran"
+    evil = pickle.dumps(_Trap(ran))
+    if target == "state":
+        (ckpt / "state").write_bytes(evil)  # a bare pickle, as the old format had it
+    else:
+        # a frame with the right layout but a MAC made without the key
+        from engine import sealed
+
+        raw = (ckpt / "findings").read_bytes()
+        (ckpt / "findings").write_bytes(sealed.dumps(b"k" * 32, (0, [_Trap(ran)])) + raw)
+    with pytest.raises(XukeError) as e:
+        result = audit_files(base, [data], calendar, dt.date(2025, 12, 31), checkpoint=str(ckpt))
+        try:
+            list(result.findings)
+        finally:
+            result.close()
+    assert "\n" not in str(e.value)
+    assert "not written by this user's xuke" in str(e.value) or "unreadable" in str(e.value)
+    assert not ran.exists()
+
+
+def test_a_checkpoint_signed_with_another_key_is_refused(tmp_path, base_and_calendar, monkeypatch):
+    import datetime as dt
+
+    from engine.audit import audit_files
+    from engine.errors import XukeError
+
+    base, calendar, data, ckpt = _finished_checkpoint(tmp_path, base_and_calendar)
+    monkeypatch.setenv("XUKE_KEY_FILE", str(tmp_path / "other-user.key"))
+    with pytest.raises(XukeError, match="state file was not written by this user's xuke"):
+        audit_files(base, [data], calendar, dt.date(2025, 12, 31), checkpoint=str(ckpt))
+    assert (tmp_path / "other-user.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_an_unusable_key_file_is_one_line(tmp_path, base_and_calendar, monkeypatch):
+    import datetime as dt
+
+    from engine.audit import audit_files
+    from engine.errors import XukeError
+
+    base, calendar = base_and_calendar
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setenv("XUKE_KEY_FILE", str(tmp_path / "file" / "checkpoint.key"))
+    with pytest.raises(XukeError, match="set XUKE_KEY_FILE") as e:
+        audit_files(
+            base, [SAMPLES / "small.jsonl"], calendar, dt.date(2025, 12, 31), checkpoint=str(tmp_path / "c")
+        )
+    assert "\n" not in str(e.value)

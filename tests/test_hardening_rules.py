@@ -443,11 +443,12 @@ def _audit_with(tmp_path, *options):
 
 # ---- nothing read is executed: the source itself ----
 
-# (file, name) pairs allowed to unpickle. engine/audit.py: the findings spool is a temporary
-# file the process created itself (mkstemp, mode 0600) and reads back, and a worker's program
-# spec is bytes pickled by the parent process for its own workers; neither is user input.
-ALLOWED = {("engine/audit.py", "pickle.load"), ("engine/audit.py", "pickle.loads")}
-# unpickling a file from a directory the user names: a known problem with its own xfail test
+# (file, name) pairs allowed to unpickle. engine/sealed.py: spool and checkpoint frames,
+# unpickled only after their HMAC (a key this user or process holds) is checked;
+# engine/audit.py: a worker's program spec (bytes the parent pickled for its own workers) and
+# the findings a worker pickled, nested inside a checked frame. Neither is user input.
+ALLOWED = {("engine/sealed.py", "pickle.loads"), ("engine/audit.py", "pickle.loads")}
+# a checkpoint directory is named by the user: it must never be unpickled directly (B15)
 CHECKPOINT = "engine/checkpoint.py"
 DANGEROUS_CALLS = {"eval", "exec", "compile", "__import__", "execfile", "input"}
 DANGEROUS_ATTRS = {
@@ -491,13 +492,6 @@ def test_nothing_read_is_executed():
     assert not unexpected, unexpected
 
 
-@bug(
-    "engine/checkpoint.py (work in progress, not yet behind a CLI option) reads the `state` file of a "
-    "user-named --checkpoint DIR with pickle.load, before checking its fingerprint; the spools in that "
-    "directory are pickles too (audit.Spool). A checkpoint directory that someone else can write (a "
-    "shared folder, a copy from another office) then runs code as the auditor. Expected: plain data "
-    "(JSON/orjson) for state and spools, or an HMAC checked before loading"
-)
 def test_checkpoint_is_not_unpickled():
     assert not [f for f in scan_for_execution() if f[0] == CHECKPOINT]
 
