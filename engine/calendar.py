@@ -139,6 +139,8 @@ def _read_yaml(name: str) -> object:
         # safe_load builds dates itself and fails with a bare ValueError on 2027-13-01;
         # find the offending scalar in the node tree to name where it is.
         raise XukeError(f"{name}: {_bad_timestamp(text)}") from None
+    except RecursionError:  # PyYAML's composer recurses once per level of nesting
+        raise XukeError(f"{name}: bad YAML: nested too deeply") from None
 
 
 def _bad_timestamp(text: str) -> str:

@@ -293,19 +293,18 @@ def parse_config(text: str, path: str | os.PathLike = CONFIG_NAME) -> Config:
     """Check the text of a configuration file (named `path` in messages)."""
     path = Path(path)
     label = _display(path)
+    lines: dict[tuple, int] = {}
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as e:
-        raise XukeError(_yaml_message(label, e)) from None
-    lines: dict[tuple, int] = {}
-    if root is not None:
-        _index(root, (), lines, label)
-    try:
+        if root is not None:
+            _index(root, (), lines, label)
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         raise XukeError(_yaml_message(label, e)) from None
     except ValueError:  # a timestamp such as 2025-02-30: find it to say where
         raise XukeError(_bad_timestamp(root, label)) from None
+    except RecursionError:  # PyYAML's composer and _index recurse once per level of nesting
+        raise XukeError(f"{label}: not valid YAML: nested too deeply") from None
     cfg = Config(path=path.resolve() if path.name else None, lines=lines)
     _Validator(cfg, label, lines).run(data)
     return cfg

@@ -1,4 +1,5 @@
 """Errors a user can cause. The cli turns each into one line and exit code 2."""
+
 from __future__ import annotations
 
 
@@ -22,3 +23,7 @@ class CalendarError(XukeError):
             f"supply one with --calendar FILE (YAML with `holidays:` and `workdays:` date lists, "
             f"or `years: {{{year}: {{holidays: [...], workdays: [...]}}}}`) or `calendar:` in xuke.yaml"
         )
+
+    def __reduce__(self):
+        # pickled by worker processes: rebuild from the year, not from the whole message
+        return CalendarError, (self.year,)

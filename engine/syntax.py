@@ -11,6 +11,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import ast as A
+from .checker import MAX_NUMBER
 from .diagnostics import Diagnostic, DiagnosticError
 
 _HERE = Path(__file__).resolve().parent
@@ -365,7 +366,15 @@ class _Build(Transformer):
         tok = children[0]
         if "." in tok.value:
             return A.Literal(Decimal(tok.value), "decimal", self._tok(tok))
-        return A.Literal(int(tok.value), "int", self._tok(tok))
+        try:
+            value = int(tok.value)
+        except ValueError:  # Python's 4300-digit limit on int(): far beyond the checker's range
+            raise _SyntaxProblem(
+                self._tok(tok),
+                f"number out of range: {len(tok.value)} digits (at most {MAX_NUMBER:,} either way)",
+                "numbers travel to the engine as JSON numbers, exact up to 2**53",
+            ) from None
+        return A.Literal(value, "int", self._tok(tok))
 
     def string(self, children):
         tok = children[0]

@@ -355,5 +355,9 @@ def write_xlsx(
     summary: Mapping[str, Any] | None = None,
     rules_meta: Mapping[str, RuleMeta] | None = None,
 ) -> None:
-    wb = build_workbook(findings, summary, rules_meta)
-    atomic_write(path, lambda fh: save_workbook_deterministic(wb, fh), binary=True)
+    def save(fh: IO[bytes]) -> None:
+        # built only once the output is open: a write-only workbook dropped unsaved (an
+        # unwritable path) spills lxml errors from its worksheet streams onto stderr at exit
+        save_workbook_deterministic(build_workbook(findings, summary, rules_meta), fh)
+
+    atomic_write(path, save, binary=True)

@@ -137,10 +137,11 @@ class CsvFile:
         self._ncols = 0
         records = self._records(0, None, 0)
         for line, cells, problem, mark in records:
-            if not cells or not any(c.strip() for c in cells):
-                continue
+            # problem first: an over-long line comes through with no cells, like a blank one
             if problem is not None:
                 raise InputError(f"{self.name}: cannot read the header (line {line}): {problem}")
+            if not cells or not any(c.strip() for c in cells):
+                continue
             self.header, self.header_line = cells, line
             while mark is None:  # the rest of a multi-line record the header starts
                 mark = next(records)[3]

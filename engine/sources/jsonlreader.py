@@ -105,4 +105,35 @@ class JsonlFile:
         """A JSON value as text, for unknown keys and reject lines."""
         if isinstance(data, str):
             return data
-        return orjson.dumps(data).decode()
+        try:
+            return orjson.dumps(data).decode()
+        except TypeError:  # orjson.dumps stops at 254 levels, orjson.loads accepts 1024
+            return _dumps_deep(data)
+
+
+def _dumps_deep(value: object) -> str:
+    """orjson's compact JSON for a value of any depth, without recursion."""
+    parts: list[str] = []
+    todo: list = [value]  # values to write and, as 1-tuples, literal text
+    while todo:
+        v = todo.pop()
+        if isinstance(v, tuple):
+            parts.append(v[0])
+        elif isinstance(v, list):
+            parts.append("[")
+            todo.append(("]",))
+            for i in range(len(v) - 1, -1, -1):
+                todo.append(v[i])
+                if i:
+                    todo.append((",",))
+        elif isinstance(v, dict):
+            parts.append("{")
+            todo.append(("}",))
+            items = list(v.items())
+            for i in range(len(items) - 1, -1, -1):
+                key, item = items[i]
+                todo.append(item)
+                todo.append((("," if i else "") + orjson.dumps(key).decode() + ":",))
+        else:
+            parts.append(orjson.dumps(v).decode())
+    return "".join(parts)

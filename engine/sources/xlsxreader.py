@@ -10,9 +10,22 @@ from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 from collections.abc import Iterator
+from xml.etree.ElementTree import ParseError
 
 from ..errors import InputError
+
+# Zip-bomb limits, checked on the sizes the archive declares before openpyxl inflates anything
+# (zipfile never inflates a member past its declared size). Real exports stay far below both:
+# a 10**5-row, 38-column export of fixtures/approvals is 22 MB on disk and 220 MB inflated at
+# 10:1; rows of one repeated value or of styled blank cells measured 11-21:1. 100:1 is also
+# Apache POI's default (ZipSecureFile), and what the .docx reader allows. The total admits
+# Excel's own maximum of 1,048,576 rows at about 2 KB of XML per 38-column row.
+MAX_XLSX_BYTES = 4 * 1024**3
+MAX_XLSX_RATIO = 100
+_RATIO_FLOOR = 1024 * 1024  # small members may compress well without being a threat
+_DAMAGED = (zipfile.BadZipFile, EOFError, zlib.error, ParseError)
 
 
 def _blank(cell: object) -> bool:
@@ -26,6 +39,7 @@ class XlsxFile:
         self.path = path
         self.name = os.fspath(path)  # for messages
         self.headers: dict[str, tuple[int, list[object]]] = {}  # sheet -> (header row number, header)
+        self._check_zip()
         wb = self._open()
         try:
             names = wb.sheetnames
@@ -41,6 +55,27 @@ class XlsxFile:
         if not self.headers:
             raise InputError(f"{self.name}: empty file (no sheet has a header row)")
 
+    def _check_zip(self) -> None:
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                members = archive.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as e:
+            raise InputError(f"{self.name}: not a readable .xlsx workbook ({e})") from None
+        except OSError as e:
+            raise InputError(f"{self.name}: cannot read: {e.strerror or e}") from None
+        total = sum(m.file_size for m in members)
+        if total > MAX_XLSX_BYTES:
+            raise InputError(
+                f"{self.name}: refused: its parts expand to {total // 2**20} MB "
+                f"(limit {MAX_XLSX_BYTES // 2**20} MB)"
+            )
+        for m in members:
+            if m.file_size > _RATIO_FLOOR and m.file_size > MAX_XLSX_RATIO * max(m.compress_size, 1):
+                raise InputError(
+                    f"{self.name}: refused: part {m.filename} expands {m.file_size // max(m.compress_size, 1)}:1 "
+                    f"(limit {MAX_XLSX_RATIO}:1), a zip bomb?"
+                )
+
     def _open(self):
         # Imported here: openpyxl is slow to import and CSV/JSONL audits never need it.
         import openpyxl
@@ -48,16 +83,20 @@ class XlsxFile:
 
         try:
             return openpyxl.load_workbook(self.path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as e:
+        except (*_DAMAGED, InvalidFileException, KeyError, OSError, ValueError) as e:
             raise InputError(f"{self.name}: not a readable .xlsx workbook ({e})") from None
 
-    @staticmethod
-    def _rows(wb, title: str) -> Iterator[tuple[int, tuple]]:
+    def _rows(self, wb, title: str) -> Iterator[tuple[int, tuple]]:
         ws = wb[title]
         # Exporters often write wrong or no dimensions; without them openpyxl reads each
         # row as far as it has cells, and enumerate from row 1 keeps Excel's row numbers.
         ws.reset_dimensions()
-        return enumerate(ws.iter_rows(min_row=1, values_only=True), 1)
+        try:
+            yield from enumerate(ws.iter_rows(min_row=1, values_only=True), 1)
+        except _DAMAGED as e:
+            # sheets are inflated as they are read: a damaged member, or one longer than its
+            # declared size (cut there, see _check_zip), fails part way through
+            raise InputError(f"{self.name}: sheet {title}: not a readable .xlsx workbook ({e})") from None
 
     def rows(self) -> Iterator[tuple[str, int, tuple]]:
         """(sheet, row number in the sheet, cells) for every row after each sheet's header."""
