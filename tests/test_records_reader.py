@@ -583,3 +583,19 @@ def test_random_bytes_with_quotes_never_raise(tmp_path, junk):
         assert "not a text file" in str(e)
         return
     assert len(out) <= sum(1 for b in b"\n".join(junk).split(b"\n") if b.strip())
+
+
+def test_header_after_more_blank_lines_than_one_sample(tmp_path):
+    # the encoding is chosen from a leading sample; a sample of blank lines says nothing
+    from engine.sources.csvreader import SAMPLE
+
+    path = tmp_path / "blank_head.csv"
+    path.write_bytes(b"\r\n" * SAMPLE + "  \n办件编号,申请时间,备注\nA1,2025-03-03,中文\n".encode("gbk"))
+    source = RecordSource(path)
+    assert source.encoding in ("gb18030", "gbk")
+    rows = list(source)
+    assert [r.values["case_id"] for r in rows] == ["A1"] and rows[0].extra == {"备注": "中文"}
+    assert rows[0].line == SAMPLE + 3
+    (tmp_path / "blank.csv").write_bytes(b" \n" * SAMPLE)
+    with pytest.raises(InputError, match="empty file"):
+        RecordSource(tmp_path / "blank.csv")

@@ -107,6 +107,20 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
+def _after_blank_lines(f, sample: bytes) -> bytes:
+    """For a file that opens with more blank lines than one sample holds: a sample from
+    its first text on (the header; the records loop skips blank lines anyway), so the
+    encoding and the delimiter are chosen from text. b"" if there is no text at all."""
+    skipped = len(sample)
+    while chunk := f.read(SAMPLE):
+        text = chunk.lstrip()
+        if text:
+            f.seek(skipped + len(chunk) - len(text))
+            return f.read(SAMPLE)
+        skipped += len(chunk)
+    return b""
+
+
 class CsvFile:
     """One CSV file: its encoding, delimiter and header, and a stream of its records."""
 
@@ -115,6 +129,8 @@ class CsvFile:
         self.name = os.fspath(path)  # for messages
         with open(path, "rb") as f:
             sample = f.read(SAMPLE)
+            if sample and not sample.strip():
+                sample = _after_blank_lines(f, sample)
         self.bom = sample.startswith(codecs.BOM_UTF8)
         if encoding:
             self.encoding = codec_name(encoding)
