@@ -159,7 +159,10 @@ def evaluate_range(program: CompiledProgram, ctx: Context, source: RecordSource,
     out.start, out.stop, out.lines = span.start, span.stop, span.lines
     out.base, out.claims = (rows, lines), seen.journal
     # pickled here, where the work is spread: the client writes them to its spool as
-    # they are (and renumbers them when they are read back)
+    # they are (and renumbers them when they are read back); the fingerprints travel
+    # with them, so the client's serial report does not hash each finding again
+    for f in out.findings:
+        f.fingerprint()
     out.findings = pickle.dumps(out.findings, protocol=pickle.HIGHEST_PROTOCOL)
     return out
 

@@ -46,7 +46,12 @@ class Finding:
         )
 
     def fingerprint(self) -> str:
-        """Stable across runs and edits elsewhere in the file: no line or row numbers."""
+        """Stable across runs and edits elsewhere in the file: no line or row numbers.
+        Computed once (sorting and rendering each ask for it; the fields it reads are set
+        when the finding is made, and never after it is reported)."""
+        cached = self.__dict__.get("_fingerprint")
+        if cached is not None:
+            return cached
         if self.case_id is not None:
             subject = f"case:{self.case_id}"
         elif self.group is not None:
@@ -56,7 +61,8 @@ class Finding:
         if self.subject:
             subject += f"\x1f{self.subject}"
         raw = f"{self.rule}\x1f{self.file}\x1f{subject}"
-        return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+        self.__dict__["_fingerprint"] = fp = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+        return fp
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
