@@ -480,9 +480,27 @@ def _report_audit(args, base, result) -> int:
         from engine.reports.xlsxout import write_xlsx
 
         write_xlsx(args.xlsx, findings, summary, meta)
-    emit(fmt, args.output, findings, summary, meta, job="audit")
-    worst = {f.severity for f in findings}
-    return 1 if any(at_or_above(s, fail_on) for s in worst) else 0
+    seen = _Severities(findings)
+    emit(fmt, args.output, seen, summary, meta, job="audit")
+    return 1 if any(at_or_above(s, fail_on) for s in seen.all()) else 0
+
+
+class _Severities:
+    """The findings, noting their severities as a report reads them: the exit code then
+    needs no second pass over a spool of millions of findings."""
+
+    def __init__(self, findings):
+        self.findings, self.seen, self.complete = findings, set(), False
+
+    def __iter__(self):
+        seen = self.seen
+        for f in self.findings:
+            seen.add(f.severity)
+            yield f
+        self.complete = True
+
+    def all(self) -> set:
+        return self.seen if self.complete else {f.severity for f in self.findings}
 
 
 def _cmd_lint(args) -> int:

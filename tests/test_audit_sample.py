@@ -68,3 +68,17 @@ def test_two_processes_and_small_chunks_give_the_same_bytes(tmp_path):
                         "2025-12-31", "--format", "jsonl", "-o", str(out), *extra], check=False)  # fmt: skip
         outs.append(out.read_bytes())
     assert outs[0] and outs[0] == outs[1]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "csv", "sarif"])
+def test_exit_code_follows_fail_on_in_every_format(tmp_path, fmt):
+    # the severities are noted as the report is written (no second pass over the spool)
+    codes = []
+    for fail_on in ("info", "never"):
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "cli.py"), "audit", str(SAMPLES / "small.jsonl"), "--as-of", "2025-12-31",
+             "--format", fmt, "-o", str(tmp_path / f"out.{fmt}"), "--fail-on", fail_on, "-j", "1"],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        codes.append(proc.returncode)
+    assert codes == [1, 0]
