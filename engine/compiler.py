@@ -15,6 +15,13 @@ from .evaluate import literal
 
 IR_VERSION = 1
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+# `x in [...]` as engine conditions is one alternative per item, which durable_rules tries
+# one by one (its cost grows with the list: about 20 us a fact at 511 items, 4 for a
+# computed value) and holds at most 511 of under one condition. A longer list is a
+# computed truth value, a set lookup in Python (runtime._compile_computed).
+MAX_NATIVE_LIST = 32
+# each list is an `and`/`or` group, 2 of the 31 expressions durable_rules allows a pattern
+MAX_NATIVE_LISTS = 8
 
 
 class _Keys:
@@ -50,6 +57,7 @@ class Compiler:
         self.base = base
         self.keys = _Keys()
         self.diags: list[Diagnostic] = []
+        self.native_lists = 0  # `in` lists of the pattern being compiled that are engine conditions
 
     def compile(self, rule_ids=None) -> dict:
         rules = []
@@ -98,6 +106,7 @@ class Compiler:
     # ---- patterns -> engine conditions ----
     def _conditions(self, pattern: A.Pattern, consts, bindings, rule_id) -> list[dict]:
         out: list[dict] = []
+        self.native_lists = 0
         constraints = list(pattern.constraints)
         if pattern.type == "finding":
             constraints = [self._finding_static(c, rule_id) for c in constraints]
@@ -155,7 +164,10 @@ class Compiler:
                 return {"cmp": op, "key": self._key_of(left, type_), "value": right}
         if "op" in ir and ir["op"] in ("in", "not in"):
             left, right = ir["args"]
-            if "list" in right and all(_literal_scalar(i) for i in right["list"]) and not _is_const(left):
+            items = right.get("list")
+            if (items is not None and len(items) <= MAX_NATIVE_LIST and self.native_lists < MAX_NATIVE_LISTS
+                    and all(_literal_scalar(i) for i in items) and not _is_const(left)):  # fmt: skip
+                self.native_lists += 1
                 key = self._key_of(left, type_)
                 if ir["op"] == "in":
                     return {"any": [{"cmp": "==", "key": key, "value": v} for v in right["list"]]}

@@ -118,8 +118,29 @@ def load(paths, rule_path=None, with_imports: bool = True) -> RuleBase:
     # compiling finds the joins the engine cannot evaluate; report them at check time too
     from .compiler import compile_rules
 
-    compile_rules(base)
+    _check_engine_limits(base, compile_rules(base))
     return base
+
+
+def _check_engine_limits(base: RuleBase, ir: dict) -> None:
+    """A rule beyond what one durable ruleset can hold, even alone, would fail (or hang) only
+    when the rules are loaded into the engine: `check` says so first. Several rules that
+    fit alone always fit, in as many rulesets as they need (durable_backend.plan)."""
+    from .durable_backend import limit_problems
+
+    types = set(ir["types"]) | {p["type"] for r in ir["rules"] for p in r["patterns"]}
+    codes = {t: i for i, t in enumerate(sorted(types))}
+    diags, seen = [], set()
+    for problem in limit_problems(ir["rules"], codes):
+        rule_id = problem.rule["id"]
+        if rule_id in seen:  # variants of one rule (compiler._null_safe_variants)
+            continue
+        seen.add(rule_id)
+        message = f"rule `{rule_id}` is too large for the rule engine: {problem.reason}"
+        hint = "split it into smaller rules, or derive a fact that carries part of the conditions"
+        diags.append(Diagnostic(base.rules[rule_id].rule.id_pos, message, hint))
+    if diags:
+        raise DiagnosticError(diags, base.sources)
 
 
 def _resolve_imports(programs, packs, search_dirs, diags, sources, loaded):

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import orjson
 
-from .durable_backend import Ruleset, engine_value
-from .evaluate import compile_expr, render_value
+from .durable_backend import Ruleset, engine_value, plan
+from .evaluate import compile_expr, literal_value, render_value
 from .findings import Finding
 
 
@@ -47,9 +48,10 @@ class CaseResult:
 
 @dataclass
 class _Stratum:
-    ruleset: Ruleset
+    ruleset: Ruleset | None  # the stratum's one ruleset; None when it takes several
     types: set[str]
     negated: set[str]
+    parts: list[tuple[Ruleset, set[str]]]  # the rulesets, each with the types it matches
 
 
 class CompiledProgram:
@@ -66,7 +68,7 @@ class CompiledProgram:
         self.type_codes = {t: i for i, t in enumerate(sorted(types))}
         self.keys = {t: spec.get("fields", {}) for t, spec in ir["types"].items()}
         self.computed = {
-            t: [(c["key"], compile_expr(c["expr"])) for c in spec.get("computed", [])]
+            t: [(c["key"], _compile_computed(c["expr"])) for c in spec.get("computed", [])]
             for t, spec in ir["types"].items()
         }
         self.actions = {r["id"]: self._compile_actions(r) for r in ir["rules"]}
@@ -99,7 +101,9 @@ class CompiledProgram:
             group = [r for r in rules if r["stratum"] == level]
             types = {p["type"] for r in group for p in r["patterns"]}
             negated = {p["type"] for r in group for p in r["patterns"] if p["kind"] == "not"}
-            out.append(_Stratum(Ruleset(group, self.type_codes), types, negated))
+            parts = [(Ruleset(part, self.type_codes), {p["type"] for r in part for p in r["patterns"]})
+                     for part in plan(group, self.type_codes)]  # fmt: skip
+            out.append(_Stratum(parts[0][0] if len(parts) == 1 else None, types, negated, parts))
         return out
 
     def _compile_summary(self, s):
@@ -189,18 +193,49 @@ class CompiledProgram:
             todo = [f for f in facts if f.type in stratum.negated]
             todo += [f for f in facts if f.type in stratum.types and f.type not in stratum.negated]
             pending.clear()
+            if ruleset is None:
+                self._run_parts(stratum, todo, pending, sid, ctx, on_match)
+                continue
             i = 0
             asserted = []
+            try:
+                while i < len(todo):
+                    payload = self._payload(todo[i], sid, ctx)
+                    asserted.append(payload)
+                    ruleset.assert_fact(payload, on_match)
+                    i += 1
+                    if i == len(todo) and pending:
+                        todo.extend(f for f in pending if f.type in stratum.types)
+                        pending.clear()
+            finally:
+                # whatever an action raised, the next case must find the session empty:
+                # facts left behind would join with its facts, or be taken for its own
+                ruleset.retract(asserted)
+        return CaseResult(findings, facts)
+
+    def _run_parts(self, stratum: _Stratum, todo: list[Fact], pending: list[Fact], sid: str, ctx: Context,
+                   on_match) -> None:  # fmt: skip
+        """A stratum too large for one engine ruleset (durable_backend.plan): every fact goes
+        to each ruleset that matches its type, so each rule sees the same facts as it would
+        in one ruleset, and facts derived in any of them reach all of them."""
+        parts = stratum.parts
+        asserted: list[list[str]] = [[] for _ in parts]
+        i = 0
+        try:
             while i < len(todo):
-                payload = self._payload(todo[i], sid, ctx)
-                asserted.append(payload)
-                ruleset.assert_fact(payload, on_match)
+                fact = todo[i]
+                payload = self._payload(fact, sid, ctx)
+                for (ruleset, types), done in zip(parts, asserted, strict=True):
+                    if fact.type in types:
+                        done.append(payload)
+                        ruleset.assert_fact(payload, on_match)
                 i += 1
                 if i == len(todo) and pending:
                     todo.extend(f for f in pending if f.type in stratum.types)
                     pending.clear()
-            ruleset.retract(asserted)
-        return CaseResult(findings, facts)
+        finally:
+            for (ruleset, _), done in zip(parts, asserted, strict=True):
+                ruleset.retract(done)
 
     def run_case(self, inputs: list[Fact], ctx: Context) -> CaseResult:
         return self.run_session(inputs, ctx, self.case_strata)
@@ -295,6 +330,37 @@ class CompiledProgram:
                 values = {by: group, **state[name][group]}
                 inputs.append(Fact(name, values, {"summary": name, "summary_by": by, "file": file}))
         return self.run_session(inputs, ctx, self.summary_strata).findings
+
+
+def _compile_computed(ir: dict):
+    """A computed key. `x in [...]` over literals (the compiler computes long lists) is a
+    set lookup instead of evaluate's item-by-item comparison, with the same answers: for a
+    null x both `in` and `not in` are false, a float meets the list as a Decimal (as in
+    evaluate._num), equal numbers hash alike, and values of other kinds (a list, text
+    against numbers) equal no item."""
+    if ir.get("op") not in ("in", "not in"):
+        return compile_expr(ir)
+    left, right = ir["args"]
+    items = right.get("list")
+    if items is None or not all(len(i) == 1 and next(iter(i)) in ("lit", "dec", "date") for i in items):
+        return compile_expr(ir)
+    values = frozenset(v for v in map(literal_value, items) if v is not None)
+    value_of = compile_expr(left)
+    negate = ir["op"] == "not in"
+
+    def member(own, env, ctx):
+        v = value_of(own, env, ctx)
+        if v is None:
+            return False
+        if isinstance(v, float):
+            v = Decimal(str(v))
+        try:
+            found = v in values
+        except TypeError:  # unhashable: a list equals no literal
+            found = False
+        return found is not negate
+
+    return member
 
 
 def _local_id(engine_id) -> int:
