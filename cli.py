@@ -485,6 +485,22 @@ def _report_audit(args, base, result) -> int:
     return 1 if any(at_or_above(s, fail_on) for s in seen.all()) else 0
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (timeout, systemd, cron) unwinds like Ctrl-C: workers stopped, spools and
+    temporary files removed, the previous report left as it was."""
+
+
+def _terminate_like_interrupt() -> None:
+    import signal
+    import threading
+
+    def terminated(signum, frame):
+        raise _Terminated
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, terminated)
+
+
 class _Severities:
     """The findings, noting their severities as a report reads them: the exit code then
     needs no second pass over a spool of millions of findings."""
@@ -610,6 +626,7 @@ def main(argv=None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    _terminate_like_interrupt()
     try:
         if args.command != "init":
             if config_error is not None:
@@ -628,6 +645,9 @@ def main(argv=None) -> int:
     except XukeError as e:
         print(_("cli.error", message=e), file=sys.stderr)
         return e.exit_code
+    except _Terminated:
+        print(_("cli.terminated"), file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print(_("cli.interrupted"), file=sys.stderr)
         return 130

@@ -371,6 +371,13 @@ class Spool:
         if path is None:
             fd, self.path = tempfile.mkstemp(prefix="xuke-findings-", suffix=".spool", dir=directory)
             self._out = os.fdopen(fd, "w+b")
+            # gone from the directory at once (POSIX keeps the open file): a killed audit
+            # cannot leave gigabytes of spool behind; read back through the open file
+            try:
+                os.unlink(self.path)
+                self.path = None
+            except OSError:  # a system that cannot unlink an open file keeps it until close
+                pass
         else:
             self.path = path
             self._out = open(path, "r+b" if resume and os.path.exists(path) else "w+b")  # noqa: SIM115
@@ -392,7 +399,7 @@ class Spool:
 
     def __iter__(self):
         self._out.flush()
-        with open(self.path, "rb") as fh:
+        with (open(self.path, "rb") if self.path else _Reader(self._out.fileno())) as fh:
             frames = sealed.read(fh, self._key)
             while True:
                 try:
@@ -417,11 +424,30 @@ class Spool:
 
     def close(self):
         self._out.close()
-        if not self.keep:
+        if not self.keep and self.path:
             try:
                 os.unlink(self.path)
             except OSError:
                 pass
+
+
+class _Reader:
+    """A file-like reader over an open descriptor, with its own position (os.pread): the
+    spool is read back while its writer keeps its place."""
+
+    def __init__(self, fd: int):
+        self.fd, self.pos = fd, 0
+
+    def read(self, n: int) -> bytes:
+        data = os.pread(self.fd, n, self.pos)
+        self.pos += len(data)
+        return data
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
 
 
 # ---- the audit ----

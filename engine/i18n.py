@@ -185,6 +185,7 @@ CATALOG: dict[str, dict[str, str]] = {
     # ---- errors and usage ----
     "cli.error": {"en": "xuke: error: {message}", "zh": "xuke: 错误：{message}"},
     "cli.interrupted": {"en": "xuke: interrupted", "zh": "xuke: 已中断"},
+    "cli.terminated": {"en": "xuke: terminated", "zh": "xuke: 已终止"},
     "usage.rules": {"en": "usage: xuke rules list [PATH...]", "zh": "用法：xuke rules list [PATH...]"},
     "usage.as_of": {
         "en": "--as-of: not a date: {value!r} (use YYYY-MM-DD)",

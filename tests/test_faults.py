@@ -319,8 +319,8 @@ def test_sigkill_while_writing_leaves_previous_report(tmp_path, big_export):
     # the target is the previous complete report, never half a file
     assert out.read_bytes() == PREVIOUS
     # what SIGKILL leaves behind (no handler can run): the half-written temp file beside the
-    # target, hidden and named .report.jsonl.XXXXXXXX.tmp, and the findings spool in TMPDIR
-    # (xuke-findings-*.spool). The next run does not clean either; docs/reliability.md says so.
+    # target, hidden and named .report.jsonl.XXXXXXXX.tmp (a later run to the same target
+    # removes it once it is a day old); the findings spool was unlinked when it was made
     leftovers = temp_files(out_dir, "report.jsonl")
     assert leftovers == [caught[0]]
     # the worker processes notice that their parent is gone and exit
@@ -368,9 +368,8 @@ def test_sigint_is_one_line_and_cleans_up(tmp_path, big_export):
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
-def test_sigterm_leaves_previous_report(tmp_path, big_export):
-    # SIGTERM (what `timeout`, systemd and cron send) has no handler: the process dies at once.
-    # The report is safe; the findings spool stays in TMPDIR (recorded in docs/reliability.md)
+def test_sigterm_cleans_up_like_sigint(tmp_path, big_export):
+    # SIGTERM is what `timeout`, systemd and cron send: handled like Ctrl-C
     out = tmp_path / "report.json"
     out.write_bytes(PREVIOUS)
     tmpdir = tmp_path / "tmp"
@@ -378,8 +377,24 @@ def test_sigterm_leaves_previous_report(tmp_path, big_export):
     proc = _start(big_export, out, "json", tmpdir)
     time.sleep(3)
     os.kill(proc.pid, signal.SIGTERM)
-    _reap(proc)
-    assert proc.returncode == -signal.SIGTERM
+    err = _reap(proc)
+    assert proc.returncode == 143, err
+    assert [line for line in err.splitlines() if line.strip()] == ["xuke: terminated"]
     assert out.read_bytes() == PREVIOUS
     assert temp_files(tmp_path, "report.json") == []
+    assert [p for p in os.listdir(tmpdir) if not p.startswith(".lark_cache")] == []
     assert _wait_gone(proc.pid) == []
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_sigkill_leaves_no_spool(tmp_path, big_export):
+    # a temporary spool is unlinked as soon as it is made: SIGKILL cannot leave it behind
+    out = tmp_path / "report.json"
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    proc = _start(big_export, out, "json", tmpdir)
+    time.sleep(3)
+    os.kill(proc.pid, signal.SIGKILL)  # the main process only: its workers notice and exit
+    _reap(proc)
+    assert [p for p in os.listdir(tmpdir) if p.startswith("xuke-")] == []
+    _wait_gone(proc.pid)

@@ -159,3 +159,21 @@ def test_atomic_file_context_manager(tmp_path):
             raise RuntimeError
     assert target.read_bytes() == b"1\n"
     assert _leftovers(tmp_path) == []
+
+
+def test_temps_a_killed_run_left_a_day_ago_are_removed(tmp_path):
+    import time
+
+    stale, fresh, other = (
+        tmp_path / ".r.json.abcd1234.tmp",
+        tmp_path / ".r.json.efgh5678.tmp",
+        tmp_path / ".r.json.x.tmp",
+    )
+    for p in (stale, fresh, other):
+        p.write_text("half")
+    old = time.time() - atomic.STALE_SECONDS - 60
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    atomic_write(tmp_path / "r.json", lambda fh: fh.write("{}"))
+    assert (tmp_path / "r.json").read_text() == "{}"
+    assert not stale.exists() and fresh.exists() and other.exists()

@@ -66,6 +66,29 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
+STALE_SECONDS = 24 * 3600
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Temporary files of this target that a killed run (SIGKILL: nothing can clean up)
+    left more than a day ago. Younger ones may belong to a run still writing."""
+    import time
+
+    prefix, cutoff = f".{target.name}.", time.time() - STALE_SECONDS
+    with suppress(OSError):
+        for entry in os.scandir(target.parent):
+            name = entry.name
+            if name.startswith(prefix) and name.endswith(".tmp") and len(name) == len(prefix) + 12:
+                with suppress(OSError):
+                    st = entry.stat(follow_symlinks=False)
+                    if (
+                        stat.S_ISREG(st.st_mode)
+                        and st.st_mtime < cutoff
+                        and (not hasattr(os, "getuid") or st.st_uid == os.getuid())
+                    ):
+                        os.unlink(entry.path)
+
+
 class AtomicFile:
     """An open temporary file that becomes `path` on `commit()` and vanishes on `abort()`.
 
@@ -95,11 +118,14 @@ class AtomicFile:
             # atomic, and renaming over it would destroy it; write to it directly
             self._direct = True
             try:
-                self.stream = open(target, "wb") if binary else open(target, "w", encoding=encoding, newline="")  # noqa: SIM115
+                self.stream = (
+                    open(target, "wb") if binary else open(target, "w", encoding=encoding, newline="")
+                )  # noqa: SIM115
             except OSError as exc:
                 raise write_error(path, exc) from None
             return
         directory = target.parent
+        _remove_stale_temps(target)
         try:
             fd, self._tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
         except OSError as exc:
