@@ -198,10 +198,22 @@ def parse_int(value: object) -> int:
     """An integer: 3, "3", "３", "3次", "3天", "三", "1,000", "3.0". Negative values parse;
     whether they are allowed is the field's business (see `normalise`). Magnitudes beyond
     MAX_INT are rejected as implausible."""
+    if isinstance(value, str) and sum(c.isdigit() for c in value) > _MAX_DIGITS:
+        # before int(): Python refuses more than 4300 digits in its own words
+        raise ValueError(f"implausible number {_short(value)} (more than {MAX_INT:,})")
     n = _parse_int(value)
     if abs(n) > MAX_INT:
-        raise ValueError(f"implausible number {value!r} (more than {MAX_INT:,})")
+        raise ValueError(f"implausible number {_short(value)} (more than {MAX_INT:,})")
     return n
+
+
+_MAX_DIGITS = 18  # MAX_INT has 10; leading zeros and separators leave room
+
+
+def _short(value: object) -> str:
+    """A value for a reject reason: a 5000-digit cell is named by its start and length."""
+    text = str(value)
+    return repr(value) if len(text) <= 30 else f"{text[:24] + '…'!r} of {len(text)} characters"
 
 
 def _parse_int(value: object) -> int:

@@ -310,3 +310,10 @@ def test_typed_values_pass_through():
 def test_errors_name_the_value():
     with pytest.raises(ValueError, match=r"^bad date '2025-02-30'$"):
         normalise(FIELDS["decided_at"], "2025-02-30")
+
+
+@pytest.mark.parametrize("text", ["9" * 5000, "1" * 19, "-" + "2" * 4301, "１" * 30])
+def test_enormous_digit_runs_are_implausible_in_a_short_reason(text):
+    with pytest.raises(ValueError, match="implausible number") as e:
+        parse_int(text)
+    assert len(str(e.value)) < 120
