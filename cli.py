@@ -450,16 +450,27 @@ def _cmd_audit(args) -> int:
     base = load(args.rules or cfg.rule_paths())
     cfg.prepare(base)  # checks rule ids and thresholds against the packs, applies the thresholds
     jobs = args.jobs or default_jobs()
+    render = None
+    if _lines_as_they_come(args, cfg):
+        from engine.reports.jsonout import render_jsonl as render
     with _progress() as on_progress:
         result = audit_files(base, args.files, cfg.work_calendar(args.calendar), as_of, encoding=args.encoding,
                              sheet=args.sheet, jobs=jobs, chunk_size=args.chunk_size, aliases=cfg.aliases,
                              severity=cfg.severity_map(base) or None, on_progress=on_progress, executor=args.executor,
-                             scheduler=args.scheduler, checkpoint=args.checkpoint,
+                             scheduler=args.scheduler, checkpoint=args.checkpoint, render=render,
                              **cfg.calendar_args(args.calendar))  # fmt: skip
     try:
         return _report_audit(args, base, result)
     finally:
         result.close()
+
+
+def _lines_as_they_come(args, cfg) -> bool:
+    """A JSONL report of every finding as found: its lines can be rendered while the audit
+    runs (the main process waits on its workers anyway), so writing it costs no time at
+    the end. Baselines and xuke.yaml's selection change the findings afterwards."""
+    fmt = cfg.choose("format", args.format, "text")
+    return fmt == "jsonl" and not (args.baseline or args.write_baseline or cfg.changes_findings)
 
 
 def _report_audit(args, base, result) -> int:
@@ -480,6 +491,11 @@ def _report_audit(args, base, result) -> int:
         from engine.reports.xlsxout import write_xlsx
 
         write_xlsx(args.xlsx, findings, summary, meta)
+    if result.rendered is not None and fmt == "jsonl" and findings is result.findings:
+        from engine.reports.jsonout import copy_jsonl
+
+        copy_jsonl(args.output, result.rendered)
+        return 1 if any(at_or_above(s, fail_on) for s in result.severities) else 0
     seen = _Severities(findings)
     emit(fmt, args.output, seen, summary, meta, job="audit")
     return 1 if any(at_or_above(s, fail_on) for s in seen.all()) else 0

@@ -431,6 +431,21 @@ class Spool:
                 pass
 
 
+class LineSpool(Spool):
+    """Report lines already rendered (JSONL bytes), in order: plain text, never unpickled,
+    so a checkpoint may keep it like the other spools."""
+
+    def add(self, data: bytes, count: int = 0, shift: int = 0) -> None:
+        self._out.write(data)
+        self.count += count
+
+    def __iter__(self):
+        self._out.flush()
+        with (open(self.path, "rb") if self.path else _Reader(self._out.fileno())) as fh:
+            while block := fh.read(1 << 20):
+                yield block
+
+
 class _Reader:
     """A file-like reader over an open descriptor, with its own position (os.pread): the
     spool is read back while its writer keeps its place."""
@@ -458,9 +473,13 @@ class AuditResult:
     findings: object  # an iterable of Finding in sorted order (a Spool, or a list)
     rejects: object = field(default_factory=list)  # an iterable of {"file", "row", "reason"}
     summary: dict = field(default_factory=dict)
+    # with `render`: the findings' report lines, rendered as the chunks came in (blocks of
+    # bytes), and the severities met, for the exit code
+    rendered: LineSpool | None = None
+    severities: set = field(default_factory=set)
 
     def close(self):
-        for part in (self.findings, self.rejects):
+        for part in (self.findings, self.rejects, self.rendered):
             if hasattr(part, "close"):
                 part.close()
 
@@ -475,6 +494,7 @@ class _Totals:
         self.departments: dict[str, int] = saved.get("departments", {})
         self.by_rule: dict[str, int] = saved.get("by_rule", {})
         self.state: dict = saved.get("state", {})
+        self.severities: list[str] = saved.get("severities", [])
         self.unknown: dict[str, list[str]] = saved.get("unknown", {})  # file -> columns
 
     def saved(self) -> dict:
@@ -484,10 +504,21 @@ class _Totals:
 class _Run:
     """One audit: the spools, the totals, and the checkpoint they are committed to."""
 
-    def __init__(self, spool_dir, checkpoint, on_progress):
+    def __init__(self, spool_dir, checkpoint, on_progress, render=None):
         self.checkpoint = checkpoint
         self.on_progress = on_progress
         saved = checkpoint.saved if checkpoint else None
+        # a resumed run renders only if the run it resumes did from the start (the lines
+        # must cover every chunk), and then goes on rendering whatever was asked
+        if saved is not None:
+            render = render or _render_jsonl if saved.get("rendered") is not None else None
+        self.render = render
+        self.rendered = None
+        if render is not None:
+            self.rendered = LineSpool(
+                spool_dir, checkpoint.path("findings.jsonl") if checkpoint else None, keep=bool(checkpoint),
+                resume=saved and saved["rendered"],
+            )  # fmt: skip
         if checkpoint:
             key = checkpoint.key
             self.findings = Spool(
@@ -506,7 +537,7 @@ class _Run:
         self.summary = saved.get("summary") if saved else None
 
     def close(self):
-        for spool in (self.findings, self.rejects, self.ids):
+        for spool in (self.findings, self.rejects, self.ids, self.rendered):
             if spool is not None:
                 spool.close()
 
@@ -534,6 +565,8 @@ class _Run:
             known = t.unknown.setdefault(file, [])
             known.extend(result.unknown.difference(known))
         self.findings.add(result.findings, sum(result.by_rule.values()), result.shift)
+        if self.render is not None:
+            self.add_rendered(result.findings, result.shift)
         self.rejects.add([{"file": file, "row": r.row, "reason": r.reason} for r in result.rejects])
         self.position = position
         if self.checkpoint:
@@ -543,6 +576,21 @@ class _Run:
             self.commit()
         if self.on_progress:
             self.on_progress(t.rows_read)
+
+    def add_rendered(self, findings: list | bytes, shift: int = 0) -> None:
+        """Render a chunk's findings while the workers go on with the next chunks: the
+        report's serial tail, moved to where this process would otherwise wait."""
+        if isinstance(findings, bytes):
+            findings = pickle.loads(findings)
+            if shift:
+                for f in findings:
+                    shift_rows(f, shift)
+        if findings:
+            severities = self.totals.severities
+            for f in findings:
+                if f.severity not in severities:
+                    severities.append(f.severity)
+            self.rendered.add(self.render(findings), len(findings))
 
     def next_file(self, index: int) -> None:
         self.position = _position(index, None, 0, None, 0)
@@ -557,7 +605,7 @@ class _Run:
         self.checkpoint.commit({
             "findings": self.findings.sync(), "rejects": self.rejects.sync(), "ids": ids or self.ids.sync(),
             "totals": self.totals.saved(), "position": self.position, "done": summary is not None,
-            "summary": summary,
+            "summary": summary, "rendered": self.rendered.sync() if self.rendered is not None else None,
         })  # fmt: skip
 
 
@@ -565,10 +613,12 @@ def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, 
                 aliases=None, chunk_size: int = DEFAULT_CHUNK, jobs: int = 1, severity=None,
                 calendar_path=None, calendar_data=None, on_progress=None,
                 spool_dir: str | None = None, executor: str = "local", scheduler: str | None = None,
-                checkpoint: str | None = None) -> AuditResult:  # fmt: skip
+                checkpoint: str | None = None, render=None) -> AuditResult:  # fmt: skip
     """Audit record files. `jobs` worker processes (`executor="local"`), or the workers of a
     Dask cluster (`executor="dask"`: `scheduler` address, or a LocalCluster of `jobs`
     processes); `checkpoint` a directory to commit progress to and resume from.
+    `render` (findings -> bytes, e.g. `jsonout.render_jsonl`) renders the report's lines
+    as each chunk is consumed: `AuditResult.rendered`.
     `calendar_path` and `calendar_data` are accepted for compatibility: the calendar object
     itself is what workers receive."""
     if chunk_size < 1:
@@ -595,7 +645,7 @@ def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, 
 
         fingerprint = _fingerprint(base, files, calendar, as_of, encoding, sheet, aliases, severity)
         store = Checkpoint(checkpoint, fingerprint, files)
-    run = _Run(spool_dir, store, on_progress)
+    run = _Run(spool_dir, store, on_progress, render)
     pool = None
     try:
         if not run.done:
@@ -624,6 +674,8 @@ def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, 
             tail.sort(key=lambda f: f.sort_key())
             _count(t.by_rule, tail)
             run.findings.add(tail)
+            if run.render is not None:
+                run.add_rendered(tail)
             run.summary = {
                 "rows_read": t.rows_read,
                 "rows_evaluated": t.rows_evaluated,
@@ -648,7 +700,7 @@ def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, 
         run.ids.close()
     if store:
         store.close()
-    return AuditResult(run.findings, run.rejects, run.summary)
+    return AuditResult(run.findings, run.rejects, run.summary, run.rendered, set(run.totals.severities))
 
 
 def _serial_file(run: _Run, index: int, file: str, source: RecordSource, compiled, chunk_size: int) -> None:
@@ -769,6 +821,12 @@ def _fingerprint(base: RuleBase, files, calendar, as_of, encoding, sheet, aliase
     data = pickle.dumps((ir, files, calendar, as_of, encoding, sheet, sorted((aliases or {}).items()),
                          sorted((severity or {}).items())), protocol=4)  # fmt: skip
     return hashlib.sha256(data).hexdigest()
+
+
+def _render_jsonl(findings) -> bytes:
+    from .reports.jsonout import render_jsonl
+
+    return render_jsonl(findings)
 
 
 def _unknown_columns(files, from_headers: dict, from_rows: dict) -> list[dict]:

@@ -34,11 +34,12 @@ class Finding:
     sources: list | None = field(default=None, repr=False, compare=False)
 
     def sort_key(self):
-        # summary findings (a group, no row) come after the rows of their file, so a
-        # streamed audit writes them last and its output is still in sorted order
+        # summary findings (a group, no row) come after every row finding: an audit
+        # computes them once its last file is read (over all the files), so a streamed
+        # report writes them last and is still in sorted order
         return (
-            self.file or "",
             1 if self.group is not None else 0,
+            self.file or "",
             self.row if self.row is not None else (self.line if self.line is not None else 0),
             str(sorted((self.group or {}).items())),
             self.rule,

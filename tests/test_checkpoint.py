@@ -20,18 +20,22 @@ import orjson
 from engine.audit import audit_files
 from engine.calendar import WorkCalendar
 from engine.loader import STANDARD_RULES, load
-from engine.reports.jsonout import finding_record
+from engine.reports.jsonout import finding_record, render_jsonl
 
 if __name__ == "__main__":
     out, ckpt, jobs, chunk, *paths = sys.argv[1:]
     result = audit_files(load([STANDARD_RULES]), paths, WorkCalendar.load(), dt.date(2025, 12, 31),
-                         jobs=int(jobs), chunk_size=int(chunk), checkpoint=None if ckpt == "-" else ckpt)
+                         jobs=int(jobs), chunk_size=int(chunk), checkpoint=None if ckpt == "-" else ckpt,
+                         render=render_jsonl)
     with open(out, "wb") as fh:
         for f in result.findings:
             fh.write(orjson.dumps(finding_record(f)) + b"\n")
         for r in result.rejects:
             fh.write(orjson.dumps(r) + b"\n")
         fh.write(orjson.dumps(result.summary, option=orjson.OPT_SORT_KEYS) + b"\n")
+        # the report lines rendered as the chunks came in, across kills and resumptions
+        fh.write(b"".join(result.rendered))
+        fh.write(orjson.dumps(sorted(result.severities)) + b"\n")
     result.close()
 """
 

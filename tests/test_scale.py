@@ -236,3 +236,26 @@ def test_cli_dask_executor_gives_the_same_bytes(tmp_path):
         assert proc.returncode in (0, 1), proc.stderr
         outs.append(out.read_bytes())
     assert outs[0] and outs[0] == outs[1]
+
+
+@pytest.mark.parametrize("jobs,chunk,executor", [(1, 7, "local"), (2, 5, "local"), (2, 64, "local"),
+                                                 (2, 16, "dask")])  # fmt: skip
+def test_lines_rendered_while_auditing_are_the_streamed_report(base, inputs, jobs, chunk, executor):
+    # the JSONL report rendered chunk by chunk during the audit (`render`) is byte for byte
+    # what writing the spooled findings afterwards gives, for any workers and chunk size
+    from engine.reports.emit import emit
+    from engine.reports.jsonout import render_jsonl
+
+    files = [inputs["csv"], inputs["jsonl"], SAMPLES / "small.xlsx"]
+    plain = audit_files(base, files, _calendar(), AS_OF, jobs=1)
+    rendered = audit_files(base, files, _calendar(), AS_OF, jobs=jobs, chunk_size=chunk, executor=executor,
+                           render=render_jsonl)  # fmt: skip
+    try:
+        out = inputs["csv"].parent / f"emitted-{jobs}-{chunk}-{executor}.jsonl"
+        emit("jsonl", str(out), plain.findings, plain.summary, {})
+        assert b"".join(rendered.rendered) == out.read_bytes()
+        assert rendered.severities == {f.severity for f in plain.findings}
+        assert rendered.summary == plain.summary
+    finally:
+        plain.close()
+        rendered.close()

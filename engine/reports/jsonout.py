@@ -97,6 +97,30 @@ def dumps_jsonl(findings: Iterable[Finding]) -> bytes:
     return b"".join(_line(f) for f in sort_findings(findings))
 
 
+def render_jsonl(findings: Iterable[Finding]) -> bytes:
+    """One chunk's JSONL lines, as an audit renders them while it runs (the lines of
+    consecutive chunks, concatenated, are the streamed report)."""
+    return dumps_jsonl(findings)
+
+
+def copy_jsonl(path: str | os.PathLike, blocks: Iterable[bytes]) -> None:
+    """Write lines rendered beforehand (`render_jsonl`), atomically as any report."""
+    out = AtomicFile(path, binary=True)
+    try:
+        for block in blocks:
+            out.stream.write(block)
+    except BrokenPipeError:
+        out.abort()
+        raise
+    except OSError as exc:
+        out.abort()
+        raise write_error("standard output" if out.is_stdout else path, exc) from None
+    except BaseException:
+        out.abort()
+        raise
+    out.commit()
+
+
 def _line(f: Finding) -> bytes:
     out = f.to_dict()
     for key in ("group", "trace"):
