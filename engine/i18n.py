@@ -170,6 +170,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "xlsx.count.warning": {"en": "warning findings", "zh": "警告（warning）"},
     "xlsx.count.info": {"en": "info findings", "zh": "提示（info）"},
     "xlsx.skipped": {"en": "rules not run", "zh": "未运行的规则"},
+    "xlsx.unknown_columns": {"en": "columns read by no rule (file)", "zh": "未识别的列（文件）"},
     "xlsx.none": {"en": "(none)", "zh": "（无）"},
     # ---- configuration and baseline ----
     "init.wrote": {"en": "wrote {path}", "zh": "已生成 {path}"},

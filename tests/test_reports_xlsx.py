@@ -241,3 +241,13 @@ def test_findings_split_in_english(tmp_path, monkeypatch, en):
     write_xlsx(tmp_path / "r.xlsx", findings)
     sheets = openpyxl.load_workbook(tmp_path / "r.xlsx").sheetnames
     assert sheets[:3] == ["Findings", "Findings(2)", "Findings(3)"]
+
+
+def test_summary_sheet_lists_unknown_columns_once_per_file(tmp_path, zh):
+    findings, summary, meta = sample()
+    summary = {**summary, "unknown_columns": [{"file": "a.csv", "columns": ["序号", "备注"]}]}
+    write_xlsx(tmp_path / "r.xlsx", findings, summary, meta)
+    table = rows(openpyxl.load_workbook(tmp_path / "r.xlsx")["汇总"])
+    at = [r[0] for r in table].index("未识别的列（文件）")
+    assert table[at + 1][:2] == ["a.csv", "序号，备注"]
+    assert [r[0] for r in table].count("findings") == 0  # the count is 问题数, not repeated raw

@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
 
 from ..findings import Finding
-from ..i18n import _, get_lang, severity_label
+from ..i18n import _, get_lang, punct, severity_label
 from ..schema import SEVERITIES
 from . import RuleMeta
 from .aggregate import (
@@ -257,7 +257,8 @@ def _rules_sheet(wb: Workbook, rules) -> None:
 
 
 # the keys the summary sheet lays out itself; any other key is listed after them
-_SUMMARY_SHOWN = frozenset(SUMMARY_ORDER)
+# shown in their own rows; "findings" is the count the sheet already gives (col.count)
+_SUMMARY_SHOWN = frozenset(SUMMARY_ORDER) | {"findings"}
 
 
 def _summary_value(value: Any) -> Any:
@@ -302,6 +303,13 @@ def _summary_sheet(wb: Workbook, agg: Aggregate, summary: Mapping[str, Any]) -> 
         ws.append([_("xlsx.none")])
     for rule, reason in skipped.items():
         ws.append([_cell(ws, rule), _cell(ws, reason, WRAP)])
+    unknown = [e for e in summary.get("unknown_columns") or () if isinstance(e, Mapping)]
+    if unknown:
+        ws.append([])
+        ws.append([_cell(ws, _("xlsx.unknown_columns"), HEADER), _cell(ws, _("col.columns"), HEADER)])
+        for e in unknown:
+            columns = punct("list").join(map(str, e.get("columns", ())))
+            ws.append([_cell(ws, str(e.get("file", ""))), _cell(ws, columns, WRAP)])
 
 
 def build_workbook(
