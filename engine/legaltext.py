@@ -33,6 +33,7 @@ Definitions (the judgement calls are here, so the pack can stay declarative):
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from .numerals import parse_number
 
@@ -49,11 +50,16 @@ _ARTICLE = rf"第{_NUM}条(?:第{_NUM}款)?(?:第[（(]?{_NUM}[）)]?项)?"
 # Sentence and clause boundaries: a basis introduced before a comma does not reach past it.
 _STRETCH_END = "，,。；;！!？?\n"
 _SENTENCE_END = "。；;！!？?\n"
+_STRETCH_STOP = re.compile(f"[{_STRETCH_END}]")
+_SENTENCE_STOP = re.compile(f"[{_SENTENCE_END}]")
 _TRIGGER = re.compile(r"依据|根据|按照|依照|遵照|遵循")
 # Words allowed between the trigger and the title once other titles are collapsed:
 # 根据国务院《…》, 依照有关法律和《…》.
 _TRIGGER_REACH = 12
-_REFERS_AFTER = re.compile(rf"\s*(?:{_ARTICLE}|(?:的|中的|所|有关|相关)?规定)")
+# Patterns that open with a blank run are only ever matched where the run starts (after a
+# title or a day count); `(?<!\s)` says so, so that a search of a long blank run does not
+# rescan the rest of the run from every one of its characters.
+_REFERS_AFTER = re.compile(rf"(?<!\s)\s*(?:{_ARTICLE}|(?:的|中的|所|有关|相关)?规定)")
 
 
 def is_law_title(title: str) -> bool:
@@ -72,21 +78,105 @@ def is_law_title(title: str) -> bool:
     return t.endswith("决定") and any(maker in t for maker in _DECISION_MAKERS)
 
 
-def _stretch_start(text: str, pos: int, ends: str) -> int:
-    i = pos - 1
-    while i >= 0 and text[i] not in ends:
-        i -= 1
-    return i + 1
+def _plain_words(alternation: str) -> list[str]:
+    """The words of a pattern that is nothing but plain words in an alternation (a|b, (?:a|b))."""
+    inner = alternation[3:-1] if alternation.startswith("(?:") and alternation.endswith(")") else alternation
+    words = inner.split("|")
+    if not all(words) or any(re.escape(word) != word for word in words):
+        raise ValueError(f"not an alternation of plain words: {alternation}")
+    return words
 
 
-def _introduced(text: str, start: int) -> bool:
-    """Whether the title opening at `start` is introduced by a trigger word before it."""
-    if start > 0 and text[start - 1] == "按":
-        return True
-    before = text[_stretch_start(text, start, _STRETCH_END) : start]
-    before = _TITLE.sub("书", before)  # other titles in a list count as one word
-    ends = [m.end() for m in _TRIGGER.finditer(before)]
-    return bool(ends) and len(before) - ends[-1] <= _TRIGGER_REACH
+class _Text:
+    """A text with its boundaries and words found once, to be looked up around many points.
+
+    The helpers ask, for each title, ban or day count, about its comma stretch or sentence.
+    Walking and searching that stretch anew for each point is quadratic in the length of a
+    line that holds many points (B13 in docs/reliability.md); bisecting lists made in one
+    pass is not.
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+        self._bounds: dict[re.Pattern, list[int]] = {}
+        self._words: dict[re.Pattern, tuple[list[int], list[int]]] = {}
+
+    def _boundaries(self, stop: re.Pattern) -> list[int]:
+        if stop not in self._bounds:
+            self._bounds[stop] = [m.start() for m in stop.finditer(self.text)]
+        return self._bounds[stop]
+
+    def start_of(self, pos: int, stop: re.Pattern = _STRETCH_STOP) -> int:
+        """Where the stretch (or, with _SENTENCE_STOP, the sentence) that `pos` ends starts."""
+        bounds = self._boundaries(stop)
+        i = bisect_left(bounds, pos)
+        return bounds[i - 1] + 1 if i else 0
+
+    def end_of(self, pos: int) -> int:
+        """Where the stretch going on at `pos` ends: its first boundary at or after `pos`."""
+        bounds = self._boundaries(_STRETCH_STOP)
+        i = bisect_left(bounds, pos)
+        return bounds[i] if i < len(bounds) else len(self.text)
+
+    def first(self, words: re.Pattern, lo: int, hi: int) -> int | None:
+        """Where `words.search(text[lo:hi])` finds a match, as an offset in the text, or None.
+
+        For an alternation of plain words that is the first start of a word lying wholly in
+        the window, so each start keeps its shortest word.
+        """
+        if words not in self._words:
+            shortest: dict[int, int] = {}
+            for word in _plain_words(words.pattern):
+                i = self.text.find(word)
+                while i >= 0:
+                    end = i + len(word)
+                    if end < shortest.get(i, end + 1):
+                        shortest[i] = end
+                    i = self.text.find(word, i + 1)
+            starts = sorted(shortest)
+            self._words[words] = (starts, [shortest[i] for i in starts])
+        starts, ends = self._words[words]
+        i = bisect_left(starts, lo)
+        # A word that overruns hi starts within one word's length of it: a few steps at most.
+        while i < len(starts) and starts[i] < hi:
+            if ends[i] <= hi:
+                return starts[i]
+            i += 1
+        return None
+
+    def has(self, words: re.Pattern, lo: int, hi: int) -> bool:
+        return self.first(words, lo, hi) is not None
+
+
+class _Introduced:
+    """Whether the title opening at `start` is introduced by a trigger word before it.
+
+    Asked for the titles of one text in order: the stretch before a title is read on from
+    where the previous title of the same stretch left it, not again from its start.
+    """
+
+    def __init__(self, text: str):
+        self.text = _Text(text)
+        self.stretch = -1  # start of the stretch being read
+        self.read = 0  # read up to here: the stretch start or the 《 of a title asked about
+        self.length = 0  # length of what was read, other titles in it counting as one word
+        self.trigger: int | None = None  # end of its last trigger word, in the same measure
+
+    def __call__(self, start: int) -> bool:
+        text = self.text.text
+        if start > 0 and text[start - 1] == "按":
+            return True
+        stretch = self.text.start_of(start)
+        if stretch != self.stretch:
+            self.stretch, self.read, self.length, self.trigger = stretch, stretch, 0, None
+        # Read piece by piece, the stretch collapses as it would in one go: no title spans
+        # the 《 a piece starts at, and no trigger word ends in 《 or in the 书 of a title.
+        before = _TITLE.sub("书", text[self.read : start])  # other titles in a list count as one word
+        for m in _TRIGGER.finditer(before):
+            self.trigger = self.length + m.end()
+        self.length += len(before)
+        self.read = start
+        return self.trigger is not None and self.length - self.trigger <= _TRIGGER_REACH
 
 
 def basis_titles(text: str | None) -> list[str]:
@@ -94,12 +184,15 @@ def basis_titles(text: str | None) -> list[str]:
     if not text or "《" not in text:
         return []
     out: list[str] = []
+    seen: set[str] = set()
+    introduced = _Introduced(text)
     for m in _TITLE.finditer(text):
         title = m.group(1).strip()
-        if title in out or not is_law_title(title):
+        if title in seen or not is_law_title(title):
             continue
-        if _introduced(text, m.start()) or _REFERS_AFTER.match(text, m.end()):
+        if introduced(m.start()) or _REFERS_AFTER.match(text, m.end()):
             out.append(title)
+            seen.add(title)
     return out
 
 
@@ -129,30 +222,34 @@ _MISCONDUCT_AFTER = re.compile(rf"[^，,。；;！!？?\n]{{0,15}}?{_MISCONDUCT}
 _AGENCY_SUBJECT = re.compile(rf"{_AGENCY}[^，,。；;！!？?\n]{{0,8}}$")
 # A ban that is really a requirement on the applicant (see the module docstring).
 _REQUIREMENT_SENTENCE = re.compile(r"未经|未取得|未依法取得|无证|未按")
-_REQUIREMENT_SUBJECT = re.compile(
-    r"(?<![对向为给由与])(?:外地|外省|外市|外埠|市外|省外|境外|非本市|非本省|非本地|本市以外|本省以外|"
-    r"申请人|申请单位|申请者|申请企业|被许可人|持证人|持证单位|当事人)[^，,。；;！!？?\n]{0,8}$"
+_REQUIREMENT_SUBJECTS = (
+    r"(?:外地|外省|外市|外埠|市外|省外|境外|非本市|非本省|非本地|本市以外|本省以外|"
+    r"申请人|申请单位|申请者|申请企业|被许可人|持证人|持证单位|当事人)"
 )
+_REQUIREMENT_SUBJECT = re.compile(rf"(?<![对向为给由与]){_REQUIREMENT_SUBJECTS}[^，,。；;！!？?\n]{{0,8}}$")
+# Both subject patterns end at the ban and span at most a word and 8 characters, so only the
+# end of a long stretch needs searching for them.
+_SUBJECT_REACH = max(len(word) for word in _plain_words(_AGENCY) + _plain_words(_REQUIREMENT_SUBJECTS)) + 8
 
 
 def _prohibition_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each ban, from the negation word to the end of its comma stretch."""
     spans: list[tuple[int, int]] = []
+    clause = _Text(text)
     for m in _NEG_RE.finditer(text):
         start = m.start()
         if spans and start < spans[-1][1]:
             continue
-        part = text[_stretch_start(text, start, _STRETCH_END) : start]
-        if not _AGENCY_SUBJECT.search(part):
+        near = max(clause.start_of(start), start - _SUBJECT_REACH)
+        if not _AGENCY_SUBJECT.search(text, near, start):
             if not _MISCONDUCT_AFTER.match(text, m.end()):
                 continue
-            sentence = text[_stretch_start(text, start, _SENTENCE_END) : start]
-            if _REQUIREMENT_SENTENCE.search(sentence) or _REQUIREMENT_SUBJECT.search(part):
+            sentence = clause.start_of(start, _SENTENCE_STOP)
+            if clause.has(_REQUIREMENT_SENTENCE, sentence, start):
                 continue
-        end = m.end()
-        while end < len(text) and text[end] not in _STRETCH_END:
-            end += 1
-        spans.append((start, end))
+            if _REQUIREMENT_SUBJECT.search(text, near, start):
+                continue
+        spans.append((start, clause.end_of(m.end())))
     return spans
 
 
@@ -184,25 +281,32 @@ def without_prohibitions(text: str | None) -> str | None:
 # -- quoting the law ----------------------------------------------------------------
 
 _OPEN_QUOTE = "“「『\"‘'"
-_QUOTE_AFTER = re.compile(rf"\s*(?:{_ARTICLE})?\s*(?:中|的)?(?:规定|明确|指出)\s*[：:，,]?\s*[{_OPEN_QUOTE}]")
+# No two blank runs here can meet (as `\s*(?:X)?\s*` do when X is absent): the engine would
+# try every split of a long run between them, quadratic in its length.
+_QUOTE_AFTER = re.compile(
+    rf"(?<!\s)\s*(?:{_ARTICLE}\s*)?(?:中|的)?(?:规定|明确|指出)\s*(?:[：:，,]\s*)?[{_OPEN_QUOTE}]"
+)
+# Blanks may follow 第X条 and end the markers. The blanks at the end are taken only where the
+# markers did not already take them, which is the same language as a plain `\s*` there.
 _CLAUSE_MARKER = re.compile(
-    rf"^\s*(?:第{_NUM}条\s*|[一二三四五六七八九十]+、|[（(]{_NUM}[）)]|\d+[.．、]|[①-⑳])*\s*"
+    rf"^\s*(?:第{_NUM}条\s*|[一二三四五六七八九十]+、|[（(]{_NUM}[）)]|\d+[.．、]|[①-⑳])*(?:(?<!\s)\s*)?"
     rf"(?:(?:依据|根据|按照|依照)\s*)?《"
 )
-_OPENS_WITH_LAW = re.compile(rf"\s*(?:{_ARTICLE})?\s*(?:中|的)?规定")
+_OPENS_WITH_LAW = re.compile(rf"(?<!\s)\s*(?:{_ARTICLE}\s*)?(?:中|的)?规定")
 
 
 def quotes_law(text: str | None) -> bool:
     """The clause restates the law: 《…法》第X条规定：“…” or opens with 《…法》第X条规定."""
     if not text or "《" not in text:
         return False
+    opening = _CLAUSE_MARKER.match(text)
+    opened = opening.end() - 1 if opening else -1  # the 《 of the title the clause opens with
     for m in _TITLE.finditer(text):
         if not is_law_title(m.group(1)):
             continue
         if _QUOTE_AFTER.match(text, m.end()):
             return True
-        opening = _CLAUSE_MARKER.match(text)
-        if opening and opening.end() == m.start() + 1 and _OPENS_WITH_LAW.match(text, m.end()):
+        if m.start() == opened and _OPENS_WITH_LAW.match(text, m.end()):
             return True
     return False
 
@@ -251,8 +355,13 @@ def numeral_value(text: str | None) -> int | None:
 # nor is a date (5月20日) or an ordinal (第五日). A limit is read by what follows it up to
 # the next comma, and by what precedes it in its comma stretch.
 
-_LIMIT_RE = re.compile(r"([零〇一二两三四五六七八九十百千\d０-９]+)\s*(?:个)?\s*(工作日|自然日|日|天)")
-_STRETCH_STOP = re.compile(r"[，,。；;！!？?\n]")
+# A count starts where its run of numerals does (what follows a run is never a numeral, so a
+# count found inside a run would be found at its start): without the lookbehind a search
+# retries the rest of a long run of numerals from each of them. Its two blank runs are kept
+# apart by 个 for the reason given at _QUOTE_AFTER.
+_LIMIT_RE = re.compile(
+    r"(?<![零〇一二两三四五六七八九十百千\d０-９])([零〇一二两三四五六七八九十百千\d０-９]+)\s*(?:个\s*)?(工作日|自然日|日|天)"
+)
 # After the limit: the decision itself (作出…决定, 办结, 审结 ...).
 _DECIDES = re.compile(r"决定|办结|审结|办理完毕|审批完毕|完成审批|办理完成|审批完成|批复|答复")
 # After the limit, before the decision word: some other act with its own limit.
@@ -266,15 +375,17 @@ _NOT_DECISION_BEFORE = re.compile(
 )
 # In the same sentence before the limit: handling by several agencies (第四十二条第二款).
 # Right after the limit: it is the old limit being cut (由三十个工作日压缩至十五个工作日).
-_SUPERSEDED = re.compile(r"\s*(?:压缩|缩短|压减|减少|减至|降至|调整|调减|精简)")
+_SUPERSEDED = re.compile(r"(?<!\s)\s*(?:压缩|缩短|压减|减少|减至|降至|调整|调减|精简)")
 _JOINT = re.compile(r"联合|集中办理|统一办理|并联|多个部门|两个以上部门|多部门")
 _SUPPLEMENT = re.compile(r"补正|补齐|补全|补交|补充")
 _NOTIFY = re.compile(r"告知|通知|告诉")
 
 
 def _limits(text: str):
-    """(days, before, after, sentence) for each day count: its comma stretch before it, the
-    text after it up to the next comma, and its sentence before it."""
+    """(days, clause, before, after, sentence) for each day count: the text indexed as a _Text,
+    and as (start, end) in it, its comma stretch before it, the text after it up to the next
+    comma, and its sentence before it."""
+    clause = _Text(text)
     for m in _LIMIT_RE.finditer(text):
         if m.group(2) == "自然日":
             continue
@@ -284,20 +395,19 @@ def _limits(text: str):
         days = parse_number(m.group(1))
         if days is None:
             continue
-        stop = _STRETCH_STOP.search(text, m.end())
-        after = text[m.end() : stop.start() if stop else len(text)]
-        before = text[_stretch_start(text, start, _STRETCH_END) : start]
-        sentence = text[_stretch_start(text, start, _SENTENCE_END) : start]
-        yield days, before, after, sentence
+        before = (clause.start_of(start), start)
+        after = (m.end(), clause.end_of(m.end()))
+        sentence = (clause.start_of(start, _SENTENCE_STOP), start)
+        yield days, clause, before, after, sentence
 
 
-def _is_decision_limit(before: str, after: str) -> bool:
-    if _NOT_DECISION_BEFORE.search(before) or _SUPERSEDED.match(after):
+def _is_decision_limit(clause: _Text, before: tuple[int, int], after: tuple[int, int]) -> bool:
+    if clause.has(_NOT_DECISION_BEFORE, *before) or _SUPERSEDED.match(clause.text, *after):
         return False
-    decided = _DECIDES.search(after)
-    if decided and not _OTHER_ACT.search(after, 0, decided.start()):
+    decided = clause.first(_DECIDES, *after)
+    if decided is not None and not clause.has(_OTHER_ACT, after[0], decided):
         return True
-    return bool(_LIMIT_NOUN.search(before)) and not _OTHER_ACT.search(after)
+    return clause.has(_LIMIT_NOUN, *before) and not clause.has(_OTHER_ACT, *after)
 
 
 def _decision_limits(text: str | None, joint: bool) -> int | None:
@@ -305,8 +415,8 @@ def _decision_limits(text: str | None, joint: bool) -> int | None:
         return None
     found = [
         days
-        for days, before, after, sentence in _limits(text)
-        if _is_decision_limit(before, after) and bool(_JOINT.search(sentence)) == joint
+        for days, clause, before, after, sentence in _limits(text)
+        if _is_decision_limit(clause, before, after) and clause.has(_JOINT, *sentence) == joint
     ]
     return max(found) if found else None
 
@@ -333,11 +443,11 @@ def notice_days(text: str | None) -> int | None:
     if not text:
         return None
     found = []
-    for days, _before, after, sentence in _limits(text):
-        notify = _NOTIFY.search(after)
-        if not notify or _DECIDES.search(after, 0, notify.start()):
+    for days, clause, _before, after, sentence in _limits(text):
+        notify = clause.first(_NOTIFY, *after)
+        if notify is None or clause.has(_DECIDES, after[0], notify):
             continue
-        if _SUPPLEMENT.search(sentence) or _SUPPLEMENT.search(after):
+        if clause.has(_SUPPLEMENT, *sentence) or clause.has(_SUPPLEMENT, *after):
             found.append(days)
     return max(found) if found else None
 
@@ -356,15 +466,19 @@ def without_waivers(text: str | None) -> str | None:
     without_prohibitions, so the words a rule matches can still be highlighted."""
     if not text:
         return text
-    out = list(text)
-    changed = False
+    parts, last = [], 0
     for m in _WAIVER.finditer(text):
+        if m.start() < last:
+            continue  # in a stretch already blanked to its end
         stop = _STRETCH_STOP.search(text, m.end())
         end = stop.start() if stop else len(text)
-        for i in range(m.start(), end):
-            out[i] = "\u3000"
-        changed = True
-    return "".join(out) if changed else text
+        parts.append(text[last : m.start()])
+        parts.append("\u3000" * (end - m.start()))
+        last = end
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 FUNCTIONS: dict[str, tuple[object, tuple[str, ...], str]] = {

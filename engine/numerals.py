@@ -36,7 +36,9 @@ _BIG = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
 _SUFFIXES = ("个工作日", "个自然日", "工作日", "自然日", "个", "日", "天", "次", "件", "项", "份", "人", "名", "位", "家")  # fmt: skip
 
 _ARABIC = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
-_ARABIC_BIG = re.compile(r"(\d+(?:\.\d+)?)([万萬亿億])")
+# Matched whole (fullmatch); the lookbehind keeps a search of a long digit run from retrying
+# the rest of the run at each digit.
+_ARABIC_BIG = re.compile(r"(?<!\d)(\d+(?:\.\d+)?)([万萬亿億])")
 
 
 def parse_number(text: str) -> int | None:

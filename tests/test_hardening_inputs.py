@@ -407,17 +407,7 @@ REDOS_LINES = {
 }
 
 
-@pytest.mark.parametrize(
-    "shape",
-    [
-        pytest.param(k, marks=bug(
-            f"super-linear built-in regex on a long draft line ({fn} in engine/legaltext.py; patterns "
-            "with adjacent \\s* runs such as _QUOTE_AFTER / _OPENS_WITH_LAW, scanned from every start): "
-            "xuke lint takes 27 s (50k spaces), 99 s (20k titles), 184 s (50k digits). Expected: linear, "
-            "under a few seconds"))
-        for k, (_, fn) in REDOS_LINES.items()
-    ],
-)  # fmt: skip
+@pytest.mark.parametrize("shape", list(REDOS_LINES))
 def test_lint_is_linear_on_long_lines(tmp_path, shape):
     path = tmp_path / f"{shape}.txt"
     head = "关于印发某市户外广告设置管理办法的通知\n第一条 为了规范户外广告设置，制定本办法。\n"

@@ -357,18 +357,45 @@ def _plain_blocks(lines: list[str], start: int) -> Iterator[tuple[int, str, bool
         yield index + 1, lines[index], False
 
 
-_MD_HEADING = re.compile(r"^ {0,3}#{1,6}(?:\s+|$)(.*?)(?:\s+#+)?\s*$")
+# The closing #s and blanks are tried only where the text of the heading may end, after a
+# non-blank: tried at every character of a long blank run, they rescan the rest of it each
+# time. The text found is the same, as its shortest end is never inside a blank run.
+_MD_HEADING = re.compile(r"^ {0,3}#{1,6}(?:\s+|$)(.*?)(?:(?<!\s)(?:\s+#+)?\s*)?$")
 _MD_FENCE = re.compile(r"^\s*(```|~~~)")
 _MD_QUOTE = re.compile(r"^\s*(?:>\s?)+")
 _MD_BULLET = re.compile(r"^\s*[-*+]\s+")
-_MD_IMAGE_OR_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_HTML = re.compile(r"</?[A-Za-z][^<>]*>")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|~~|\*|`)")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 
 
+def _strip_links(text: str) -> str:
+    r"""Links and images replaced by their text: what `re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)`
+    gives, found by hand because `re` would try each [ of a long run of them to the end of the
+    line (B13). Every [ before the same ] reaches that ], so when the first of them fails the
+    rest fail too, and each part of the line is looked at once."""
+    out, done = [], 0
+    opening = text.find("[")
+    while opening >= 0:
+        closing = text.find("]", opening + 1)
+        if closing < 0:
+            break
+        if not text.startswith("(", closing + 1):
+            opening = text.find("[", closing + 1)
+            continue
+        end = text.find(")", closing + 2)
+        if end < 0:
+            break  # no ) after this ( means none after any later one
+        start = opening - 1 if opening > done and text[opening - 1] == "!" else opening
+        out += [text[done:start], text[opening + 1 : closing]]
+        done = end + 1
+        opening = text.find("[", done)
+    out.append(text[done:])
+    return "".join(out)
+
+
 def _markdown_inline(text: str) -> str:
-    text = _MD_IMAGE_OR_LINK.sub(r"\1", text)
+    text = _strip_links(text)
     text = _MD_HTML.sub("", text)
     # Escaped marks survive the emphasis pass by hiding as private-use characters first.
     text = _MD_ESCAPE.sub(lambda m: chr(0xE000 + ord(m.group(1))), text)
