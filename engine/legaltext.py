@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
-from .numerals import parse_number
+from .numerals import MAX_NUMBER_TEXT, parse_number
 
 # -- law titles ---------------------------------------------------------------------
 
@@ -326,7 +326,7 @@ def numeral_value(text: str | None) -> int | None:
     if not text:
         return None
     s = text.strip()
-    if not s:
+    if not s or len(s) > MAX_NUMBER_TEXT:
         return None
     if s.isdecimal():
         return int(s)  # int() reads full-width digits too

@@ -41,6 +41,11 @@ _ARABIC = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
 _ARABIC_BIG = re.compile(r"(?<!\d)(\d+(?:\.\d+)?)([万萬亿億])")
 
 
+# No number a draft or an export means is written in more characters (一亿二千三百四十五万
+# 六千七百八十九 is 17); longer runs are not numbers, and int() refuses beyond 4300 digits.
+MAX_NUMBER_TEXT = 64
+
+
 def parse_number(text: str) -> int | None:
     """The non-negative integer `text` spells, or None when it is not a number.
 
@@ -54,7 +59,7 @@ def parse_number(text: str) -> int | None:
         if s.endswith(suffix) and len(s) > len(suffix):
             s = s[: -len(suffix)].rstrip()
             break
-    if not s:
+    if not s or len(s) > MAX_NUMBER_TEXT:
         return None
     s = s.translate(FULLWIDTH_DIGITS)
     if s.isascii():

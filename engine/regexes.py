@@ -33,7 +33,7 @@ def compile_regex(pattern: str):
         if construct in pattern:
             raise RegexProblem(f"{name} `{construct}` is not supported: regexes run on RE2 (linear time)")
     try:
-        return re2.compile(pattern, _options())
+        return _Regex(re2.compile(pattern, _options()))
     except re2.error as e:
         message = e.args[0] if e.args else str(e)
         if isinstance(message, bytes):
@@ -41,3 +41,21 @@ def compile_regex(pattern: str):
         if "invalid escape sequence: \\" in message and message[-1:].isdigit():
             message += " (backreferences are not supported: regexes run on RE2, in linear time)"
         raise RegexProblem(f"invalid regex: {message}") from None
+
+
+class _Regex:
+    """An RE2 pattern that also searches text holding lone surrogates (a draft read as
+    UTF-7, a cell decoded with surrogateescape): RE2 takes UTF-8, which cannot encode
+    them, so they are searched as "?" (one character for one, so positions hold)."""
+
+    __slots__ = ("_rx", "pattern")
+
+    def __init__(self, rx):
+        self._rx = rx
+        self.pattern = rx.pattern
+
+    def search(self, text: str):
+        try:
+            return self._rx.search(text)
+        except UnicodeEncodeError:
+            return self._rx.search(text.encode("utf-8", "replace").decode("utf-8"))

@@ -291,7 +291,17 @@ def test_deep_expression_in_other_commands(tmp_path, command):
 def test_rule_regexes_compile_on_re2():
     from engine.regexes import compile_regex
 
-    assert type(compile_regex("(a*)*b")).__module__.split(".")[0] == "re2"
+    assert type(compile_regex("(a*)*b")._rx).__module__.split(".")[0] == "re2"
+
+
+def test_rule_regexes_search_text_with_lone_surrogates():
+    # a draft read as UTF-7 can hold them; RE2 takes UTF-8, which cannot encode them
+    from engine.regexes import compile_regex
+
+    text = "第一条 \ud83d 申请人须缴纳审查费。"
+    m = compile_regex("审查费").search(text)
+    assert (m.start(), m.end()) == (text.index("审查费"), text.index("审查费") + 3)
+    assert compile_regex("x").search("\udc80") is None
 
 
 @pytest.mark.parametrize(

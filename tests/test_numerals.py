@@ -145,3 +145,22 @@ def test_formatter_sanity():
         "九万九千九百九十九",
     ]
     assert chinese(2000, liang=True) == "两千"
+
+
+@pytest.mark.parametrize("text", ["9" * 5000, "一" * 5000, "1" * 65])
+def test_runs_too_long_to_be_a_number_are_none(text):
+    # int() refuses beyond 4300 digits; no draft means a number of 65 characters
+    assert parse_number(text) is None
+
+
+def test_lint_survives_enormous_numbers(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    draft = tmp_path / "d.txt"
+    draft.write_text("第二条 办理时限为" + "9" * 5000 + "日。\n第" + "1" * 5000 + "条 申请人应当提交材料。\n"
+                     + "1" * 5000 + ". 事项\n", encoding="utf-8")  # fmt: skip
+    proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "lint", str(draft)], capture_output=True, text=True)
+    assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr

@@ -171,11 +171,12 @@ _CHAPTER = re.compile(rf"第\s*({_NUM})\s*章")
 _SECTION = re.compile(rf"第\s*({_NUM})\s*节")
 # 第十条规定… / 第十条的… at the start of a line refer to an article; they do not open one.
 _ARTICLE = re.compile(rf"第\s*({_NUM})\s*条(之\s*{_NUM})?(?![规的第、和至款项所中或及之])")
+# item numbers have at most 4 digits: a longer run opening a line is not an item marker
 _ITEMS = (  # (rank, pattern); canonical marker made by _marker()
     (0, re.compile(r"([一二三四五六七八九十百]+)\s*[、．]")),
     (1, re.compile(r"[（(]\s*([一二三四五六七八九十百]+)\s*[）)]")),
-    (2, re.compile(r"(\d+)\s*(?:[、．]|\.(?!\d))")),
-    (3, re.compile(r"[（(]\s*(\d+)\s*[）)]")),
+    (2, re.compile(r"(\d{1,4})\s*(?:[、．]|\.(?!\d))")),
+    (3, re.compile(r"[（(]\s*(\d{1,4})\s*[）)]")),
     (4, re.compile(r"([①-⑳])")),
 )
 _WORDLESS = re.compile(r"^\W*$")
