@@ -56,7 +56,6 @@ size, so the check bounds memory); its XML is parsed without entity expansion.
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +67,7 @@ import yaml
 from ..errors import InputError
 from ..legaltext import numeral_value
 from ..schema import CLAUSE_FIELDS, DOCUMENT_FIELDS
+from .zipguard import check_zip
 
 NORMATIVE, GUIDE = "规范性文件", "办事指南"
 KIND_NAMES = {
@@ -87,7 +87,6 @@ TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 MAX_TEXT_BYTES = 64 * 1024 * 1024
 MAX_DOCX_BYTES = 200 * 1024 * 1024
 MAX_DOCX_RATIO = 100
-_RATIO_FLOOR = 1024 * 1024  # small members may compress well without being a threat
 
 
 @dataclass
@@ -664,31 +663,10 @@ def _format_number(n: int, fmt: str) -> str:
     return str(n)
 
 
-def _check_zip(path: Path, file: str) -> None:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
-        raise InputError(f"{file}: not a .docx file (not a valid zip archive)") from None
-    except OSError as e:
-        raise InputError(f"{file}: cannot read: {e.strerror or e}") from None
-    total = sum(m.file_size for m in members)
-    if total > MAX_DOCX_BYTES:
-        raise InputError(
-            f"{file}: refused: its parts expand to {total // 2**20} MB (limit {MAX_DOCX_BYTES // 2**20} MB)"
-        )
-    for m in members:
-        if m.file_size > _RATIO_FLOOR and m.file_size > MAX_DOCX_RATIO * max(m.compress_size, 1):
-            raise InputError(
-                f"{file}: refused: part {m.filename} expands {m.file_size // max(m.compress_size, 1)}:1 "
-                f"(limit {MAX_DOCX_RATIO}:1), a zip bomb?"
-            )
-
-
 def _read_docx(path: Path, file: str):
     import docx
 
-    _check_zip(path, file)
+    check_zip(path, file, MAX_DOCX_BYTES, MAX_DOCX_RATIO, "not a .docx file (not a valid zip archive)")
     try:
         document = docx.Document(str(path))
         paragraphs = docx_paragraphs(document)

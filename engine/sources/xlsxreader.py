@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from xml.etree.ElementTree import ParseError
 
 from ..errors import InputError
+from .zipguard import check_zip
 
 # Zip-bomb limits, checked on the sizes the archive declares before openpyxl inflates anything
 # (zipfile never inflates a member past its declared size). Real exports stay far below both:
@@ -24,7 +25,6 @@ from ..errors import InputError
 # Excel's own maximum of 1,048,576 rows at about 2 KB of XML per 38-column row.
 MAX_XLSX_BYTES = 4 * 1024**3
 MAX_XLSX_RATIO = 100
-_RATIO_FLOOR = 1024 * 1024  # small members may compress well without being a threat
 _DAMAGED = (zipfile.BadZipFile, EOFError, zlib.error, ParseError)
 
 
@@ -56,25 +56,7 @@ class XlsxFile:
             raise InputError(f"{self.name}: empty file (no sheet has a header row)")
 
     def _check_zip(self) -> None:
-        try:
-            with zipfile.ZipFile(self.path) as archive:
-                members = archive.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as e:
-            raise InputError(f"{self.name}: not a readable .xlsx workbook ({e})") from None
-        except OSError as e:
-            raise InputError(f"{self.name}: cannot read: {e.strerror or e}") from None
-        total = sum(m.file_size for m in members)
-        if total > MAX_XLSX_BYTES:
-            raise InputError(
-                f"{self.name}: refused: its parts expand to {total // 2**20} MB "
-                f"(limit {MAX_XLSX_BYTES // 2**20} MB)"
-            )
-        for m in members:
-            if m.file_size > _RATIO_FLOOR and m.file_size > MAX_XLSX_RATIO * max(m.compress_size, 1):
-                raise InputError(
-                    f"{self.name}: refused: part {m.filename} expands {m.file_size // max(m.compress_size, 1)}:1 "
-                    f"(limit {MAX_XLSX_RATIO}:1), a zip bomb?"
-                )
+        check_zip(self.path, self.name, MAX_XLSX_BYTES, MAX_XLSX_RATIO, "not a readable .xlsx workbook")
 
     def _open(self):
         # Imported here: openpyxl is slow to import and CSV/JSONL audits never need it.
