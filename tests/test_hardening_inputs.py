@@ -127,10 +127,6 @@ ROW_REJECTS = {
                                   "bad integer 3.5")),
 }  # fmt: skip
 
-# name -> (rows_read, rows_rejected, reason fragments, bug mark)
-ROW_BUGS: dict[str, tuple] = {}  # none open
-
-
 @pytest.mark.parametrize("name", sorted(ROW_REJECTS))
 def test_bad_rows_rejected_with_reason_rest_audited(tmp_path, name):
     read, rejected, reasons = ROW_REJECTS[name]
@@ -138,15 +134,6 @@ def test_bad_rows_rejected_with_reason_rest_audited(tmp_path, name):
     assert_reconciled(run, read=read, rejected=rejected, reasons=reasons)
     # a rejected row is reported against its own file and row number
     assert all(r["file"].endswith(name) and r["row"] >= 1 for r in run.rejects)
-
-
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=ROW_BUGS[n][3]) for n in sorted(ROW_BUGS)], ids=sorted(ROW_BUGS)
-)
-def test_bad_rows_known_bugs(tmp_path, name):
-    read, rejected, reasons, _ = ROW_BUGS[name]
-    run = audit(RECORDS / name, tmp_path, jobs=1)
-    assert_reconciled(run, read=read, rejected=rejected, reasons=reasons)
 
 
 @pytest.mark.parametrize(
