@@ -28,6 +28,8 @@ def rule_files(paths) -> list[Path]:
             out.extend(sorted(q for q in p.rglob("*.rules") if q.is_file()))
         elif p.is_file():
             out.append(p)
+        elif p.exists():
+            raise XukeError(f"{raw}: not a rule file (a device, a pipe or a socket)")
         else:
             raise XukeError(f"{raw}: no such file or directory")
     seen, unique = set(), []

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 import subprocess
 import time
@@ -537,3 +538,12 @@ def test_calendar_deep_yaml_named_in_config(tmp_path):
     assert_clean_error(
         _audit_with(tmp_path, "--config", tmp_path / "xuke.yaml"), "deep.yaml", "nested too deeply"
     )
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX named pipes")
+def test_a_pipe_or_device_is_not_a_rule_file(tmp_path):
+    fifo = tmp_path / "pack.rules"
+    os.mkfifo(fifo)
+    for path in (fifo, "/dev/null"):
+        run = check(path, cwd=tmp_path, timeout=20)
+        assert_clean_error(run, "not a rule file")
