@@ -281,6 +281,17 @@ class Checker:
                                related=[(binding_pos[pattern.binding], "first bound here")])  # fmt: skip
                 bindings[pattern.binding] = ftype
                 binding_pos[pattern.binding] = pattern.pos
+        matched = {p.type for p in rule.when if p.kind != "not"}
+        for pattern in rule.when:
+            if pattern.kind == "not" and pattern.type in matched:
+                # durable_rules leaves the facts a rule has bound out of its `not` tests, so
+                # `m: mark(...)` with `not mark(...)` fires even when m itself meets the
+                # `not`: the engine would answer otherwise than the language says
+                self.error(pattern.type_pos, f"`not {pattern.type}(...)` in a rule that also matches "
+                           f"`{pattern.type}`: the engine does not test a `not` against the facts the rule "
+                           "has bound, so the rule would fire wrongly",
+                           f"derive a fact of another type for what must not exist, or test the bound "
+                           f"`{pattern.type}` fact's own fields")  # fmt: skip
         if len(phases) > 1:
             self.error(rule.id_pos, f"rule `{rule.id}` mixes summary facts with per-case facts",
                        "summaries exist only after all cases; match them in rules of their own")  # fmt: skip

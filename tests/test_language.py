@@ -72,6 +72,10 @@ BAD = [
      '  r: record()\n  not d(case_id == r.case_id)\nthen\n  report r "x"\nend\n', "6:3", "negation cycle"),
     ('pack p "p"\nrule A "x"\n  severity error\n  cites "c"\nwhen\n  r: record(decided_at == null)\n'
      'then\n  report r "x"\nend\n', "6:24", "`== null` is never true"),
+    # durable_rules leaves a rule's own bound facts out of its `not` tests (see checker)
+    ('pack p "p"\nfact m(case_id: text, src: text)\nrule A "x"\n  severity error\n  cites "c"\nwhen\n'
+     '  r: record()\n  k: m(case_id == r.case_id)\n  not m(src == "D")\nthen\n  report r "x"\nend\n', "9:7",
+     "`not m(...)` in a rule that also matches `m`"),
 ]
 
 
