@@ -442,16 +442,14 @@ def _exit_code(findings, fail_on) -> int:
 
 
 def _cmd_audit(args) -> int:
-    from engine.audit import audit_files, default_jobs, start_worker_server
+    from engine.audit import audit_files, default_jobs
     from engine.loader import load
 
     as_of = _as_of(args.as_of)
     cfg = _config(args)
-    jobs = args.jobs or default_jobs()
-    if jobs > 1 and args.executor == "local":
-        start_worker_server()
     base = load(args.rules or cfg.rule_paths())
     cfg.prepare(base)  # checks rule ids and thresholds against the packs, applies the thresholds
+    jobs = args.jobs or default_jobs()
     render = None
     if _lines_as_they_come(args, cfg):
         from engine.reports.jsonout import render_jsonl as render

@@ -318,19 +318,6 @@ class SerialExecutor:
         pass
 
 
-def start_worker_server() -> None:
-    """Start the server local workers fork from (it imports the engine: about half a
-    second), so that it loads while this process reads the rules and the inputs' headers,
-    rather than after. Harmless when no worker is ever made."""
-    import multiprocessing as mp
-
-    if "forkserver" in mp.get_all_start_methods():
-        from multiprocessing import forkserver
-
-        mp.get_context("forkserver").set_forkserver_preload(["engine.audit"])
-        forkserver.ensure_running()
-
-
 class ProcessExecutor:
     """N local worker processes. Each receives the pickled programs once, when it starts,
     and compiles a program the first time a task names its token."""
