@@ -407,8 +407,8 @@ class Spool:
                 except StopIteration:
                     return
                 except sealed.Tampered as e:
-                    raise XukeError(f"{self.path}: {e}; it is not read. Remove the checkpoint directory to "
-                                    "start again") from None  # fmt: skip
+                    raise XukeError(f"{self.path or 'the findings spool'}: {e}; it is not read. Remove the "
+                                    "checkpoint directory to start again") from None  # fmt: skip
                 if isinstance(items, bytes):  # pickled by a worker, inside the signed frame
                     items = pickle.loads(items)
                 if shift:
@@ -496,6 +496,7 @@ class _Totals:
         self.state: dict = saved.get("state", {})
         self.severities: list[str] = saved.get("severities", [])
         self.unknown: dict[str, list[str]] = saved.get("unknown", {})  # file -> columns
+        self.unknown_more: dict[str, bool] = saved.get("unknown_more", {})  # file -> some left out
 
     def saved(self) -> dict:
         return dict(vars(self))
@@ -562,8 +563,12 @@ class _Run:
         for rule, n in result.by_rule.items():
             t.by_rule[rule] = t.by_rule.get(rule, 0) + n
         if result.unknown:
-            known = t.unknown.setdefault(file, [])
-            known.extend(result.unknown.difference(known))
+            # the smallest names only: a JSONL file with a new key on every line must not
+            # fill the memory, and which ones are kept must not depend on the chunking
+            merged = sorted(result.unknown.union(t.unknown.get(file, ())))
+            t.unknown[file] = merged[:MAX_UNKNOWN_COLUMNS]
+            if len(merged) > MAX_UNKNOWN_COLUMNS:
+                t.unknown_more[file] = True
         self.findings.add(result.findings, sum(result.by_rule.values()), result.shift)
         if self.render is not None:
             self.add_rendered(result.findings, result.shift)
@@ -683,7 +688,7 @@ def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, 
                 "findings": len(run.findings),
                 "findings_by_rule": dict(sorted(t.by_rule.items())),
                 "skipped_rules": [{"rule": r, "reason": why} for r, why in sorted(skipped_all.items())],
-                "unknown_columns": _unknown_columns(files, unknown_by_file, t.unknown),
+                "unknown_columns": _unknown_columns(files, unknown_by_file, t.unknown, t.unknown_more),
                 "departments": {d: {"cases": n} for d, n in sorted(t.departments.items())},
                 "as_of": as_of.isoformat(),
             }
@@ -829,7 +834,10 @@ def _render_jsonl(findings) -> bytes:
     return render_jsonl(findings)
 
 
-def _unknown_columns(files, from_headers: dict, from_rows: dict) -> list[dict]:
+MAX_UNKNOWN_COLUMNS = 200  # listed per file; `"more": true` says some were left out
+
+
+def _unknown_columns(files, from_headers: dict, from_rows: dict, more: dict) -> list[dict]:
     """Each file's columns that map to no record field, reported once: the header's in
     its order, then (JSONL) keys met only in later lines, sorted so that the chunking does
     not change the order. They are kept in the rows (`extra`) but no rule reads them, so
@@ -839,7 +847,10 @@ def _unknown_columns(files, from_headers: dict, from_rows: dict) -> list[dict]:
         header = from_headers.get(file, [])
         columns = [*header, *sorted(set(from_rows.get(file, ())).difference(header))]
         if columns:
-            out.append({"file": file, "columns": columns})
+            entry = {"file": file, "columns": columns[:MAX_UNKNOWN_COLUMNS]}
+            if len(columns) > MAX_UNKNOWN_COLUMNS or more.get(file):
+                entry["more"] = True
+            out.append(entry)
     return out
 
 

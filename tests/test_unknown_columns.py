@@ -81,3 +81,17 @@ def test_an_alias_in_the_config_makes_a_column_known(tmp_path):
     cfg.write_text("version: 1\naliases:\n  案号: case_id\n", encoding="utf-8")
     s = audit(p, "-j", "1", config=("--config", str(cfg)))
     assert s["unknown_columns"] == [{"file": str(p), "columns": ["备注"]}]
+
+
+@pytest.mark.parametrize("extra", [["-j", "1"], ["-j", "2", "--chunk-size", "3"]])
+def test_a_new_key_on_every_line_is_listed_up_to_a_bound(tmp_path, extra):
+    from engine.audit import MAX_UNKNOWN_COLUMNS
+
+    p = tmp_path / "a.jsonl"
+    lines = [{"办件编号": f"J{i}", "申请时间": "2025-03-03"} for i in range(HEADER_SAMPLE + 400)]
+    for i in range(HEADER_SAMPLE, HEADER_SAMPLE + 400):
+        lines[i][f"k{i:05d}"] = 1
+    p.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in lines), encoding="utf-8")
+    (entry,) = audit(p, *extra)["unknown_columns"]
+    assert entry["more"] is True
+    assert entry["columns"] == [f"k{i:05d}" for i in range(HEADER_SAMPLE, HEADER_SAMPLE + MAX_UNKNOWN_COLUMNS)]

@@ -219,7 +219,8 @@ def _unknown_columns(console: Console, summary) -> None:
     _heading(console, _t("audit.unknown_columns", n=sum(len(e.get("columns", ())) for e in entries)))
     table = _table(("col.file", {"overflow": "fold"}), ("col.columns", {"overflow": "fold"}))
     for e in entries:
-        table.add_row(Text(str(e.get("file", ""))), Text(punct("list").join(map(str, e.get("columns", ())))))
+        columns = [*map(str, e.get("columns", ())), *(["…"] if e.get("more") else [])]
+        table.add_row(Text(str(e.get("file", ""))), Text(punct("list").join(columns)))
     console.print(table)
 
 

@@ -308,7 +308,7 @@ def _summary_sheet(wb: Workbook, agg: Aggregate, summary: Mapping[str, Any]) -> 
         ws.append([])
         ws.append([_cell(ws, _("xlsx.unknown_columns"), HEADER), _cell(ws, _("col.columns"), HEADER)])
         for e in unknown:
-            columns = punct("list").join(map(str, e.get("columns", ())))
+            columns = punct("list").join([*map(str, e.get("columns", ())), *(["…"] if e.get("more") else [])])
             ws.append([_cell(ws, str(e.get("file", ""))), _cell(ws, columns, WRAP)])
 
 
