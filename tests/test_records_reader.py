@@ -599,3 +599,18 @@ def test_header_after_more_blank_lines_than_one_sample(tmp_path):
     (tmp_path / "blank.csv").write_bytes(b" \n" * SAMPLE)
     with pytest.raises(InputError, match="empty file"):
         RecordSource(tmp_path / "blank.csv")
+
+
+def test_jsonl_key_given_twice_is_rejected_not_silently_dropped(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text(
+        '{"办件编号": "A1", "申请时间": "2025-03-03", "办件编号": "A2"}\n'
+        '{"办件编号": "B1", "申请时间": "2025-03-03", "备注": "x\\":y"}\n'
+        '{"办件编号" : "C1", "申请时间" : "2025-03-03"}\n'
+        '{"办件编号": "D1", "申请时间": "2025-03-03", "备注": {"a": 1, "a": 2}}\n',
+        encoding="utf-8",
+    )
+    items = list(RecordSource(path))
+    assert isinstance(items[0], Reject) and "'办件编号' given twice" in items[0].reason
+    assert [i.values["case_id"] for i in items[1:3]] == ["B1", "C1"]
+    assert isinstance(items[3], Reject) and "'a' given twice" in items[3].reason

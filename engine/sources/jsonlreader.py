@@ -86,6 +86,13 @@ class JsonlFile:
                     yield lineno, self._text(data), f"bad JSON: {str(e).splitlines()[0]}", (pos, lineno)
                     continue
                 if isinstance(obj, dict):
+                    # orjson keeps the last of two equal keys without a word; one `":` per
+                    # key is the common case, anything else is checked key by key
+                    if data.count(b'":') != len(obj):
+                        twice = self._key_twice(data)
+                        if twice is not None:
+                            yield lineno, self._text(data), f"key {twice!r} given twice", (pos, lineno)
+                            continue
                     yield lineno, obj, None, (pos, lineno)
                 else:
                     yield (
@@ -96,6 +103,26 @@ class JsonlFile:
                     )
         if span is not None:
             span.stop, span.lines = pos, lineno
+
+    def _key_twice(self, data: bytes) -> str | None:
+        """The first key an object of this line gives twice, or None."""
+        import json
+
+        twice: list[str] = []
+
+        def pairs(items):
+            seen = set()
+            for key, _ in items:
+                if key in seen and not twice:
+                    twice.append(key)
+                seen.add(key)
+            return None  # the values are not needed
+
+        try:
+            json.loads(data.decode(self.encoding), object_pairs_hook=pairs)
+        except (ValueError, RecursionError):  # orjson read it; a difference is not a duplicate
+            return None
+        return twice[0] if twice else None
 
     def _text(self, data: bytes) -> str:
         return data.decode(self.encoding, "replace").rstrip("\r\n")
