@@ -105,20 +105,7 @@ def render_jsonl(findings: Iterable[Finding]) -> bytes:
 
 def copy_jsonl(path: str | os.PathLike, blocks: Iterable[bytes]) -> None:
     """Write lines rendered beforehand (`render_jsonl`), atomically as any report."""
-    out = AtomicFile(path, binary=True)
-    try:
-        for block in blocks:
-            out.stream.write(block)
-    except BrokenPipeError:
-        out.abort()
-        raise
-    except OSError as exc:
-        out.abort()
-        raise write_error("standard output" if out.is_stdout else path, exc) from None
-    except BaseException:
-        out.abort()
-        raise
-    out.commit()
+    atomic_write(path, lambda fh: fh.writelines(blocks), binary=True)
 
 
 def _line(f: Finding) -> bytes:
