@@ -96,6 +96,14 @@ class Ref:
         raise NotImplementedError(e)
 
     # ---- one case ----
+    def findings(self, recs) -> set[tuple[str, str]]:
+        """{(case_id, rule)} over records, each its own case."""
+        out = set()
+        for rec in recs:
+            rules, _ = self.run_case(rec)
+            out |= {(rec["case_id"], r) for r in rules}
+        return out
+
     def run_case(self, record: dict):
         """Findings {(rule, subject index)} and derived facts of one case."""
         facts = [("record", dict(record))]

@@ -122,12 +122,7 @@ def _engine(base, calendar, recs):
 
 
 def _reference(base, calendar, recs):
-    ref = Ref(base, calendar, AS_OF)
-    out = set()
-    for rec in recs:
-        rules, _ = ref.run_case(rec)
-        out |= {(rec["case_id"], r) for r in rules}
-    return out
+    return Ref(base, calendar, AS_OF).findings(recs)
 
 
 @settings(max_examples=int(os.environ.get("XUKE_DIFF_EXAMPLES", "200")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -231,12 +231,7 @@ end
 
 
 def _reference(base, calendar, recs):
-    ref = Ref(base, calendar, AS_OF)
-    out = set()
-    for rec in recs:
-        rules, _ = ref.run_case(rec)
-        out |= {(rec["case_id"], r) for r in rules}
-    return out
+    return Ref(base, calendar, AS_OF).findings(recs)
 
 
 def test_split_strata_give_the_same_findings_and_traces(calendar, monkeypatch):
