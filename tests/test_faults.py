@@ -349,39 +349,26 @@ def test_sigkill_while_evaluating_leaves_previous_report_or_none(tmp_path, big_e
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
-def test_sigint_is_one_line_and_cleans_up(tmp_path, big_export):
+@pytest.mark.parametrize(
+    "sig,code,message",
+    # SIGTERM is what `timeout`, systemd and cron send: handled like Ctrl-C
+    [(signal.SIGINT, 130, "xuke: interrupted"), (signal.SIGTERM, 143, "xuke: terminated")],
+    ids=["sigint", "sigterm"],
+)
+def test_interrupt_is_one_line_and_cleans_up(tmp_path, big_export, sig, code, message):
     out = tmp_path / "report.json"
     out.write_bytes(PREVIOUS)
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
     proc = _start(big_export, out, "json", tmpdir)
     time.sleep(3)
-    os.kill(proc.pid, signal.SIGINT)
+    os.kill(proc.pid, sig)
     err = _reap(proc)
-    assert proc.returncode == 130, err
-    assert [line for line in err.splitlines() if line.strip()] == ["xuke: interrupted"]
+    assert proc.returncode == code, err
+    assert [line for line in err.splitlines() if line.strip()] == [message]
     assert out.read_bytes() == PREVIOUS
     assert temp_files(tmp_path, "report.json") == []
     # the findings spool is removed (Lark may leave its grammar cache there: not ours)
-    assert [p for p in os.listdir(tmpdir) if not p.startswith(".lark_cache")] == []
-    assert _wait_gone(proc.pid) == []
-
-
-@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
-def test_sigterm_cleans_up_like_sigint(tmp_path, big_export):
-    # SIGTERM is what `timeout`, systemd and cron send: handled like Ctrl-C
-    out = tmp_path / "report.json"
-    out.write_bytes(PREVIOUS)
-    tmpdir = tmp_path / "tmp"
-    tmpdir.mkdir()
-    proc = _start(big_export, out, "json", tmpdir)
-    time.sleep(3)
-    os.kill(proc.pid, signal.SIGTERM)
-    err = _reap(proc)
-    assert proc.returncode == 143, err
-    assert [line for line in err.splitlines() if line.strip()] == ["xuke: terminated"]
-    assert out.read_bytes() == PREVIOUS
-    assert temp_files(tmp_path, "report.json") == []
     assert [p for p in os.listdir(tmpdir) if not p.startswith(".lark_cache")] == []
     assert _wait_gone(proc.pid) == []
 
