@@ -97,3 +97,13 @@ def test_unknown_severity_does_not_crash():
     f = Finding("R", "fatal", "t", "m", [], [], "a.csv", case_id="1", row=1)
     agg = Aggregate.of([f])
     assert agg.worst_cases()[0].worst == "fatal"
+
+
+def test_unknown_columns_as_listed():
+    from engine.reports.aggregate import unknown_column_count, unknown_columns
+
+    summary = {"unknown_columns": [{"file": "a.csv", "columns": ["序号"]},
+                                   {"file": "b.jsonl", "columns": ["k1", "k2"], "more": True}, "junk"]}  # fmt: skip
+    assert unknown_columns(summary) == [("a.csv", ["序号"]), ("b.jsonl", ["k1", "k2", "…"])]
+    assert unknown_column_count(summary) == 3
+    assert unknown_columns(None) == [] and unknown_column_count({}) == 0

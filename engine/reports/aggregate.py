@@ -318,3 +318,20 @@ def reconciliation(summary: Mapping[str, Any] | None) -> tuple[int, int, int, bo
         return None
     read, evaluated, rejected = (s[k] for k in keys)
     return read, evaluated, rejected, read == evaluated + rejected
+
+
+def unknown_columns(summary: Mapping[str, Any] | None) -> list[tuple[str, list[str]]]:
+    """(file, its columns read by no rule) from summary["unknown_columns"], as listed: the
+    names, then "…" when the audit left some out (`"more": true`)."""
+    out = []
+    for e in (summary or {}).get("unknown_columns") or ():
+        if isinstance(e, Mapping):
+            columns = [str(c) for c in e.get("columns", ())]
+            out.append((str(e.get("file", "")), [*columns, *(["…"] if e.get("more") else [])]))
+    return out
+
+
+def unknown_column_count(summary: Mapping[str, Any] | None) -> int:
+    """How many unknown columns the summary names (those left out not counted)."""
+    entries = (summary or {}).get("unknown_columns") or ()
+    return sum(len(e.get("columns", ())) for e in entries if isinstance(e, Mapping))

@@ -29,6 +29,8 @@ from .aggregate import (
     severity_rank,
     skipped_rules,
     sort_findings,
+    unknown_column_count,
+    unknown_columns,
 )
 
 SEVERITY_STYLE = {"critical": "bold white on red", "error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -213,14 +215,13 @@ def _skipped_table(console: Console, summary) -> None:
 
 
 def _unknown_columns(console: Console, summary) -> None:
-    entries = [e for e in (summary or {}).get("unknown_columns") or [] if isinstance(e, dict)]
+    entries = unknown_columns(summary)
     if not entries:
         return
-    _heading(console, _t("audit.unknown_columns", n=sum(len(e.get("columns", ())) for e in entries)))
+    _heading(console, _t("audit.unknown_columns", n=unknown_column_count(summary)))
     table = _table(("col.file", {"overflow": "fold"}), ("col.columns", {"overflow": "fold"}))
-    for e in entries:
-        columns = [*map(str, e.get("columns", ())), *(["…"] if e.get("more") else [])]
-        table.add_row(Text(str(e.get("file", ""))), Text(punct("list").join(columns)))
+    for file, columns in entries:
+        table.add_row(Text(file), Text(punct("list").join(columns)))
     console.print(table)
 
 

@@ -38,6 +38,7 @@ from .aggregate import (
     reconciliation,
     skipped_rules,
     sort_findings,
+    unknown_columns,
 )
 from .atomic import atomic_write
 from .jsonout import SUMMARY_ORDER
@@ -303,13 +304,12 @@ def _summary_sheet(wb: Workbook, agg: Aggregate, summary: Mapping[str, Any]) -> 
         ws.append([_("xlsx.none")])
     for rule, reason in skipped.items():
         ws.append([_cell(ws, rule), _cell(ws, reason, WRAP)])
-    unknown = [e for e in summary.get("unknown_columns") or () if isinstance(e, Mapping)]
+    unknown = unknown_columns(summary)
     if unknown:
         ws.append([])
         ws.append([_cell(ws, _("xlsx.unknown_columns"), HEADER), _cell(ws, _("col.columns"), HEADER)])
-        for e in unknown:
-            columns = punct("list").join([*map(str, e.get("columns", ())), *(["…"] if e.get("more") else [])])
-            ws.append([_cell(ws, str(e.get("file", ""))), _cell(ws, columns, WRAP)])
+        for file, columns in unknown:
+            ws.append([_cell(ws, file), _cell(ws, punct("list").join(columns), WRAP)])
 
 
 def build_workbook(
