@@ -399,7 +399,7 @@ class Spool:
 
     def __iter__(self):
         self._out.flush()
-        with (open(self.path, "rb") if self.path else _Reader(self._out.fileno())) as fh:
+        with self._reader() as fh:
             frames = sealed.read(fh, self._key)
             while True:
                 try:
@@ -422,6 +422,11 @@ class Spool:
         os.fsync(self._out.fileno())
         return self._out.tell(), self.count
 
+    def _reader(self):
+        """What was written, from the start: by its path, or through the open file of a
+        temporary spool, whose path is gone."""
+        return open(self.path, "rb") if self.path else _Reader(self._out.fileno())
+
     def close(self):
         self._out.close()
         if not self.keep and self.path:
@@ -441,7 +446,7 @@ class LineSpool(Spool):
 
     def __iter__(self):
         self._out.flush()
-        with (open(self.path, "rb") if self.path else _Reader(self._out.fileno())) as fh:
+        with self._reader() as fh:
             while block := fh.read(1 << 20):
                 yield block
 
@@ -512,7 +517,7 @@ class _Run:
         # a resumed run renders only if the run it resumes did from the start (the lines
         # must cover every chunk), and then goes on rendering whatever was asked
         if saved is not None:
-            render = render or _render_jsonl if saved.get("rendered") is not None else None
+            render = (render or _render_jsonl) if saved.get("rendered") is not None else None
         self.render = render
         self.rendered = None
         if render is not None:
