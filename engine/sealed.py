@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import os
 import pickle
 import secrets
@@ -80,20 +81,20 @@ def _mac(key: bytes, payload: bytes) -> bytes:
     return hmac.new(key, payload, hashlib.sha256).digest()
 
 
-def write(fh: IO[bytes], key: bytes, value: Any) -> None:
-    """Append one signed frame holding `value`."""
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    fh.write(_HEAD.pack(len(payload), _mac(key, payload)))
-    fh.write(payload)
-
-
 def dumps(key: bytes, value: Any) -> bytes:
+    """One signed frame holding `value`."""
     payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     return _HEAD.pack(len(payload), _mac(key, payload)) + payload
 
 
+def write(fh: IO[bytes], key: bytes, value: Any) -> None:
+    """Append one signed frame holding `value`."""
+    fh.write(dumps(key, value))
+
+
 def read(fh: IO[bytes], key: bytes) -> Iterator[Any]:
-    """The values of the frames from the current position to the end of the file."""
+    """The values of the frames from the current position to the end of the file, each
+    unpickled only once its MAC is checked."""
     while True:
         head = fh.read(_HEAD.size)
         if not head:
@@ -111,12 +112,7 @@ def read(fh: IO[bytes], key: bytes) -> Iterator[Any]:
 
 def loads(key: bytes, data: bytes) -> Any:
     """The value of a file holding exactly one frame."""
-    if len(data) < _HEAD.size:
-        raise Tampered("cut short")
-    size, mac = _HEAD.unpack_from(data)
-    payload = data[_HEAD.size :]
-    if len(payload) != size:
-        raise Tampered("cut short or followed by other data")
-    if not hmac.compare_digest(mac, _mac(key, payload)):
-        raise Tampered("not written by this user's xuke")
-    return pickle.loads(payload)
+    values = list(read(io.BytesIO(data), key))
+    if len(values) != 1:
+        raise Tampered("not one frame")
+    return values[0]
