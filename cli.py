@@ -5,8 +5,8 @@ import argparse
 import sys
 import time
 
-from engine.diagnostics import DiagnosticError
-from engine.errors import XukeError
+from xuke.errors import XukeError
+from xuke.lang.diagnostics import DiagnosticError
 
 EPILOG_CHECK = """examples:
   xuke check rules/                 # every pack in the folder
@@ -20,8 +20,8 @@ EPILOG_FMT = """examples:
 
 
 def _output_options(p) -> None:
-    from engine.i18n import _
-    from engine.reports.emit import FORMATS
+    from xuke.i18n import _
+    from xuke.reports.emit import FORMATS
 
     # default None: xuke.yaml's `output:` fills what the command line leaves out
     p.add_argument("--format", choices=FORMATS, help="output format (default: text, or output.format in xuke.yaml)")
@@ -35,7 +35,7 @@ def _output_options(p) -> None:
 def _global_options(p, main: bool = False) -> None:
     """--config, --no-config and --lang: on the main parser and on every command, so they
     may come before or after the command's name."""
-    from engine.i18n import _
+    from xuke.i18n import _
 
     default = None if main else argparse.SUPPRESS  # a command's parser must not reset the main one's value
     p.add_argument("--config", metavar="FILE", default=default, help=_("help.config"))
@@ -44,7 +44,7 @@ def _global_options(p, main: bool = False) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from engine.i18n import _
+    from xuke.i18n import _
 
     p = argparse.ArgumentParser(prog="xuke", description=_("help.description"))
     _global_options(p, main=True)
@@ -136,8 +136,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _config(args):
     """The xuke.yaml in force (cached on args): --config FILE, else the nearest one found
-    upwards (engine.config.find_config), else none; --no-config ignores them all."""
-    from engine.config import find_config, load_config
+    upwards (xuke.jobs.config.find_config), else none; --no-config ignores them all."""
+    from xuke.jobs.config import find_config, load_config
 
     if getattr(args, "_config", None) is None:
         path = None if getattr(args, "no_config", False) else (getattr(args, "config", None) or find_config())
@@ -149,8 +149,8 @@ def _preload(argv):
     """(config, error) from argv before argparse runs: the language of the help texts and
     of every message may come from output.lang. A broken file is reported after parsing,
     so that --help still works."""
-    from engine.config import find_config, load_config
-    from engine.i18n import argv_option
+    from xuke.i18n import argv_option
+    from xuke.jobs.config import find_config, load_config
 
     if "--no-config" in argv:
         return load_config(None), None
@@ -161,8 +161,8 @@ def _preload(argv):
 
 
 def _cmd_init(args) -> int:
-    from engine.config import init_config
-    from engine.i18n import _, get_lang
+    from xuke.i18n import _, get_lang
+    from xuke.jobs.config import init_config
 
     print(_("init.wrote", path=init_config(args.path, get_lang())))
     return 0
@@ -172,8 +172,8 @@ def _reported(args, findings, summary):
     """The findings as reported, and the summary recounted: xuke.yaml's rule selection and
     severities applied, the baseline's findings hidden (--write-baseline records them
     first). Lazy, so a spooled audit is never held in memory."""
-    from engine.baseline import FindingView, load_baseline, refresh_summary, write_baseline
-    from engine.i18n import _
+    from xuke.i18n import _
+    from xuke.jobs.baseline import FindingView, load_baseline, refresh_summary, write_baseline
 
     cfg = _config(args)
     if args.write_baseline:
@@ -193,11 +193,11 @@ def _reported(args, findings, summary):
 
 
 def _cmd_check(args) -> int:
-    from engine.loader import load
+    from xuke.jobs.packs import load_packs
 
     started = time.perf_counter()
     try:
-        base = load(args.paths, args.rule_path)
+        base = load_packs(args.paths, args.rule_path)
     except DiagnosticError as e:
         if args.format == "text":
             raise
@@ -207,7 +207,7 @@ def _cmd_check(args) -> int:
     if args.format != "text":
         _emit_diagnostics(args, [], {})
         return 0
-    from engine.i18n import _
+    from xuke.i18n import _
 
     print(_("check.ok", rules=len(base.rules), files=len(base.programs), ms=f"{elapsed * 1000:.0f}"))
     return 0
@@ -216,9 +216,9 @@ def _cmd_check(args) -> int:
 def _emit_diagnostics(args, diagnostics, sources) -> None:
     """Check errors as findings of the pseudo-rule XUKE-CHECK, so SARIF viewers and CI
     annotations show them at their file, line and column."""
-    from engine.findings import Finding
-    from engine.reports import RuleMeta
-    from engine.reports.emit import emit
+    from xuke.findings import Finding
+    from xuke.reports import RuleMeta
+    from xuke.reports.emit import emit
 
     findings = []
     for d in diagnostics:
@@ -234,10 +234,10 @@ def _emit_diagnostics(args, diagnostics, sources) -> None:
 
 
 def _cmd_fmt(args) -> int:
-    from engine.fmt import format_source
-    from engine.i18n import _
-    from engine.loader import read_rule_file, rule_files
-    from engine.syntax import parse
+    from xuke.i18n import _
+    from xuke.jobs.loader import read_rule_file, rule_files
+    from xuke.lang.fmt import format_source
+    from xuke.lang.syntax import parse
 
     changed = 0
     errors: list[DiagnosticError] = []
@@ -268,14 +268,13 @@ def _cmd_fmt(args) -> int:
 def _cmd_rules(args) -> int:
     from rich.console import Console
     from rich.table import Table
-
-    from engine.i18n import _
-    from engine.loader import load
+    from xuke.i18n import _
+    from xuke.jobs.packs import load_packs
 
     if args.rules_command != "list":
         raise XukeError(_("usage.rules"))
     cfg = _config(args)
-    base = load(args.paths or cfg.rule_paths())
+    base = load_packs(args.paths or cfg.rule_paths())
     table = Table(show_lines=False)
     for col in ("id", "severity", "title", "cites", "pack"):
         table.add_column(col)
@@ -288,7 +287,7 @@ def _cmd_rules(args) -> int:
 
 
 def _calendar(path):
-    from engine.calendar import WorkCalendar
+    from xuke.domain.calendar import WorkCalendar
 
     return WorkCalendar.load(path)
 
@@ -296,20 +295,22 @@ def _calendar(path):
 def _cmd_test(args) -> int:
     from pathlib import Path
 
-    from engine.fixturecases import is_fixture_file, run_fixture_file
-    from engine.i18n import _
-    from engine.loader import STANDARD_RULES, load, rule_files
-    from engine.testing import run_examples
+    from xuke.i18n import _
+    from xuke.jobs.fixturecases import is_fixture_file, is_fixture_in_folder, run_fixture_file
+    from xuke.jobs.loader import rule_files
+    from xuke.jobs.packs import load_packs
+    from xuke.jobs.testing import run_examples
+    from xuke.resources import STANDARD_RULES
 
     fixtures: list[Path] = []
     for raw in args.paths:
         p = Path(raw)
         if p.is_dir():
-            fixtures += sorted(q for q in p.rglob("*") if q.is_file() and is_fixture_file(q))
+            fixtures += sorted(q for q in p.rglob("*") if q.is_file() and is_fixture_in_folder(q))
         elif p.is_file() and is_fixture_file(p):
             fixtures.append(p)
     rule_paths = [p for p in args.paths if not (Path(p).is_file() and is_fixture_file(Path(p)))]
-    base = load(rule_paths if rule_paths and rule_files(rule_paths) else [STANDARD_RULES])
+    base = load_packs(rule_paths if rule_paths and rule_files(rule_paths) else [STANDARD_RULES])
     calendar = _config(args).work_calendar(args.calendar)  # thresholds do not apply: the examples keep their values
     results = run_examples(base, calendar)
     by_rule: dict[str, list] = {}
@@ -349,8 +350,8 @@ def _cmd_test(args) -> int:
 
 
 def _example_detail(detail: str) -> str:
-    """engine.testing's detail ("did not fire" / "fired: MESSAGE") in the current language."""
-    from engine.i18n import _
+    """xuke.jobs.testing's detail ("did not fire" / "fired: MESSAGE") in the current language."""
+    from xuke.i18n import _
 
     if detail == "did not fire":
         return _("test.did_not_fire")
@@ -363,7 +364,7 @@ def _write_junit(path, cases) -> None:
     """JUnit XML: one testsuite per rule (its examples) or fixture file (its cases)."""
     import xml.etree.ElementTree as ET
 
-    from engine.reports.atomic import atomic_write
+    from xuke.reports.atomic import atomic_write
 
     root = ET.Element("testsuites", name="xuke test")
     suites: dict[str, ET.Element] = {}
@@ -388,7 +389,7 @@ def _as_of(value):
     try:
         return dt.date.fromisoformat(value) if value else dt.date.today()
     except ValueError:
-        from engine.i18n import _
+        from xuke.i18n import _
 
         raise XukeError(_("usage.as_of", value=value)) from None
 
@@ -426,7 +427,7 @@ class _progress:
 
 
 def _rules_meta(base):
-    from engine.reports import RuleMeta
+    from xuke.reports import RuleMeta
 
     return {
         i.rule.id: RuleMeta(i.rule.id, i.rule.title, i.rule.severity or "info", tuple(i.rule.cites),
@@ -436,23 +437,23 @@ def _rules_meta(base):
 
 
 def _exit_code(findings, fail_on) -> int:
-    from engine.findings import at_or_above
+    from xuke.findings import at_or_above
 
     return 1 if any(at_or_above(f.severity, fail_on) for f in findings) else 0
 
 
 def _cmd_audit(args) -> int:
-    from engine.audit import audit_files, default_jobs
-    from engine.loader import load
+    from xuke.jobs.audit import audit_files, default_jobs
+    from xuke.jobs.packs import load_packs
 
     as_of = _as_of(args.as_of)
     cfg = _config(args)
-    base = load(args.rules or cfg.rule_paths())
+    base = load_packs(args.rules or cfg.rule_paths())
     cfg.prepare(base)  # checks rule ids and thresholds against the packs, applies the thresholds
     jobs = args.jobs or default_jobs()
     render = None
     if _lines_as_they_come(args, cfg):
-        from engine.reports.jsonout import render_jsonl as render
+        from xuke.reports.jsonout import render_jsonl as render
     with _progress() as on_progress:
         result = audit_files(base, args.files, cfg.work_calendar(args.calendar), as_of, encoding=args.encoding,
                              sheet=args.sheet, jobs=jobs, chunk_size=args.chunk_size, aliases=cfg.aliases,
@@ -475,10 +476,9 @@ def _lines_as_they_come(args, cfg) -> bool:
 
 def _report_audit(args, base, result) -> int:
     import orjson
-
-    from engine.findings import at_or_above
-    from engine.reports.atomic import atomic_write
-    from engine.reports.emit import emit
+    from xuke.findings import at_or_above
+    from xuke.reports.atomic import atomic_write
+    from xuke.reports.emit import emit
 
     cfg = _config(args)
     fmt, fail_on = cfg.choose("format", args.format, "text"), cfg.choose("fail_on", args.fail_on, "error")
@@ -488,11 +488,11 @@ def _report_audit(args, base, result) -> int:
         data = b"".join(orjson.dumps(r) + b"\n" for r in result.rejects)
         atomic_write(args.rejects, lambda fh: fh.write(data), binary=True)
     if args.xlsx:
-        from engine.reports.xlsxout import write_xlsx
+        from xuke.reports.xlsxout import write_xlsx
 
         write_xlsx(args.xlsx, findings, summary, meta)
     if result.rendered is not None and fmt == "jsonl" and findings is result.findings:
-        from engine.reports.jsonout import copy_jsonl
+        from xuke.reports.jsonout import copy_jsonl
 
         copy_jsonl(args.output, result.rendered)
         return 1 if any(at_or_above(s, fail_on) for s in result.severities) else 0
@@ -536,15 +536,15 @@ class _Severities:
 
 
 def _cmd_lint(args) -> int:
-    from engine.compiler import compile_rules
-    from engine.i18n import _
-    from engine.lint import lint_files
-    from engine.loader import load
-    from engine.reports.emit import emit
-    from engine.runtime import CompiledProgram
+    from xuke.i18n import _
+    from xuke.ir.compiler import compile_rules
+    from xuke.jobs.lint import lint_files
+    from xuke.jobs.packs import load_packs
+    from xuke.reports.emit import emit
+    from xuke.run.runtime import CompiledProgram
 
     cfg = _config(args)
-    base = load(args.rules or cfg.rule_paths())
+    base = load_packs(args.rules or cfg.rule_paths())
     cfg.prepare(base)
     program = CompiledProgram(compile_rules(base), cfg.severity_map(base) or None)
     result = lint_files(base, args.files, cfg.work_calendar(), kind=args.kind, encoding=args.encoding,
@@ -554,8 +554,8 @@ def _cmd_lint(args) -> int:
     findings = list(findings)
     fmt, fail_on = cfg.choose("format", args.format, "text"), cfg.choose("fail_on", args.fail_on, "error")
     if args.annotate:
-        from engine.reports.docx_annotate import annotate_docx
-        from engine.sources.documents import docx_paragraphs
+        from xuke.reports.docx_annotate import annotate_docx
+        from xuke.sources.documents import docx_paragraphs
 
         drafts = [d["file"] for d in result.documents if d["file"].lower().endswith(".docx")]
         if len(drafts) != 1:
@@ -568,19 +568,18 @@ def _cmd_lint(args) -> int:
 
 def _cmd_explain(args) -> int:
     from rich.console import Console
-
-    from engine.compiler import compile_rules
-    from engine.explain import explain_findings
-    from engine.i18n import _
-    from engine.lint import DOCUMENT_SUFFIXES, lint_files
-    from engine.loader import load
-    from engine.runtime import CompiledProgram, Context, input_fact
-    from engine.sources.records import RecordSource, Reject
+    from xuke.i18n import _
+    from xuke.ir.compiler import compile_rules
+    from xuke.jobs.explain import explain_findings
+    from xuke.jobs.lint import DOCUMENT_SUFFIXES, lint_files
+    from xuke.jobs.packs import load_packs
+    from xuke.run.runtime import CompiledProgram, Context, input_fact
+    from xuke.sources.records import RecordSource, Reject
 
     if not args.case and not args.rule:
         raise XukeError(_("usage.explain"))
     cfg = _config(args)
-    base = load(args.rules or cfg.rule_paths())
+    base = load_packs(args.rules or cfg.rule_paths())
     cfg.prepare(base)
     if args.rule and args.rule not in base.rules:
         raise XukeError(_("usage.unknown_rule", rule=args.rule))
@@ -624,8 +623,8 @@ COMMANDS = {
 
 
 def main(argv=None) -> int:
-    from engine import i18n
-    from engine.i18n import _
+    from xuke import i18n
+    from xuke.i18n import _
 
     argv = sys.argv[1:] if argv is None else list(argv)
     config, config_error = _preload(argv)
@@ -674,7 +673,7 @@ def main(argv=None) -> int:
         # through the reporters' own one-line errors)
         import errno as _errno
 
-        from engine.reports.atomic import write_error
+        from xuke.reports.atomic import write_error
 
         if e.errno in (_errno.ENOSPC, _errno.EIO, _errno.EDQUOT, _errno.EFBIG):
             print(f"xuke: error: {write_error('standard output', e)}", file=sys.stderr)

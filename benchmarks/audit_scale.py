@@ -48,10 +48,10 @@ def run_contender(name: str, data: str, out: str, jobs: int, chunk: int) -> dict
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "benchmarks"))
     if name.startswith("xuke"):
-        from engine.audit import audit_files
-        from engine.calendar import WorkCalendar
-        from engine.loader import STANDARD_RULES, load
-        from engine.reports.emit import emit
+        from xuke.domain.calendar import WorkCalendar
+        from xuke.jobs.audit import audit_files
+        from xuke.jobs.loader import STANDARD_RULES, load
+        from xuke.reports.emit import emit
 
         executor = "dask" if name == "xuke-dask" else "local"
         result = audit_files(load([STANDARD_RULES]), [data], WorkCalendar.load(), AS_OF, jobs=jobs,
@@ -66,8 +66,7 @@ def run_contender(name: str, data: str, out: str, jobs: int, chunk: int) -> dict
         counts = baselines.duckdb_audit(data, AS_OF, out)
         return {"rows": None, "findings": counts}
     import orjson
-
-    from engine.sources.records import RecordSource, Reject
+    from xuke.sources.records import RecordSource, Reject
 
     contender = baselines.BareDurable(AS_OF) if name == "durable" else baselines.PlainPython(AS_OF)
     counts: dict[str, int] = {}

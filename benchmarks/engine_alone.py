@@ -31,12 +31,11 @@ sys.path.insert(0, str(HERE))
 
 import baselines  # noqa: E402
 from audit_scale import AS_OF, generate, machine  # noqa: E402
-
-from engine.calendar import WorkCalendar  # noqa: E402
-from engine.compiler import compile_rules  # noqa: E402
-from engine.loader import STANDARD_RULES, load  # noqa: E402
-from engine.runtime import CompiledProgram, Context, input_fact  # noqa: E402
-from engine.sources.records import RecordSource, Row  # noqa: E402
+from xuke.domain.calendar import WorkCalendar  # noqa: E402
+from xuke.ir.compiler import compile_rules  # noqa: E402
+from xuke.jobs.loader import STANDARD_RULES, load  # noqa: E402
+from xuke.run.runtime import CompiledProgram, Context, input_fact  # noqa: E402
+from xuke.sources.records import RecordSource, Row  # noqa: E402
 
 
 def xuke(paths):

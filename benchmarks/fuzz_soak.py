@@ -49,7 +49,7 @@ WORK = Path(tempfile.mkdtemp(prefix="xuke-soak-"))
 
 
 def _calendar():
-    from engine.calendar import WorkCalendar
+    from xuke.domain.calendar import WorkCalendar
 
     return WorkCalendar.load()
 
@@ -88,10 +88,10 @@ def t_rules_mutated(case):
 
 
 def t_rules_run(case):
-    from engine.compiler import compile_rules
-    from engine.errors import XukeError
-    from engine.runtime import CompiledProgram, Context, input_fact
-    from engine.testing import run_examples
+    from xuke.errors import XukeError
+    from xuke.ir.compiler import compile_rules
+    from xuke.jobs.testing import run_examples
+    from xuke.run.runtime import CompiledProgram, Context, input_fact
 
     _count("rules-run")
     name, text = case
@@ -154,8 +154,8 @@ def t_rows_extreme(data):
 
 
 def t_drafts(parts, suffix, encoding):
-    from engine.errors import InputError
-    from engine.sources.documents import read_document
+    from xuke.errors import InputError
+    from xuke.sources.documents import read_document
 
     _count("drafts")
     p = WORK / f"draft{suffix}"
@@ -170,8 +170,8 @@ def t_drafts(parts, suffix, encoding):
 
 
 def t_drafts_bytes(data, suffix):
-    from engine.errors import InputError
-    from engine.sources.documents import read_document
+    from xuke.errors import InputError
+    from xuke.sources.documents import read_document
 
     _count("drafts-bytes")
     p = WORK / f"bytes{suffix}"

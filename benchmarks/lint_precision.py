@@ -23,9 +23,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.calendar import WorkCalendar  # noqa: E402
-from engine.lint import lint_files  # noqa: E402
-from engine.loader import load  # noqa: E402
+from xuke.domain.calendar import WorkCalendar  # noqa: E402
+from xuke.jobs.lint import lint_files  # noqa: E402
+from xuke.jobs.loader import load  # noqa: E402
 
 FIXTURES = ROOT / "fixtures" / "policies"
 

@@ -21,12 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.calendar import WorkCalendar  # noqa: E402
-from engine.compiler import compile_rules  # noqa: E402
-from engine.lint import lint_files  # noqa: E402
-from engine.loader import load  # noqa: E402
-from engine.runtime import CompiledProgram  # noqa: E402
-from engine.sources.documents import read_document  # noqa: E402
+from xuke.domain.calendar import WorkCalendar  # noqa: E402
+from xuke.ir.compiler import compile_rules  # noqa: E402
+from xuke.jobs.lint import lint_files  # noqa: E402
+from xuke.jobs.loader import load  # noqa: E402
+from xuke.run.runtime import CompiledProgram  # noqa: E402
+from xuke.sources.documents import read_document  # noqa: E402
 
 FIXTURES = ROOT / "fixtures" / "policies"
 DRAFTS = (

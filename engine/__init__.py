@@ -1,8 +1,19 @@
-"""xuke: the rule engine behind the `xuke` command (parse -> check -> compile -> run)."""
-import sys as _sys
+"""xuke (许可): checks administrative-licensing work against the law.
 
-# The AST passes recurse once or twice per nesting level and the syntax module caps
-# nesting at 256 levels (syntax.MAX_DEPTH); a 200-way `or` is a 200-deep chain. Python's
-# default of 1000 frames is too tight for that under a test runner; raise it, never lower.
-if _sys.getrecursionlimit() < 10000:
-    _sys.setrecursionlimit(10000)
+The stages, each a subpackage, data flowing one way:
+`lang` (parse, check, format the rule language) -> `ir` (compile to an engine-neutral IR)
+-> `run` (evaluate the IR: durable_rules' Rete engine) ; `sources` (records and documents
+in) and `reports` (findings out) beside them; `jobs` (audit, lint, test, explain) wires
+them together. `domain` (values, the calendar, legal text) and `errors`/`findings` are
+shared by all. Importing the package has no side effects.
+"""
+
+from pathlib import Path as _Path
+
+# In a checkout the command-line module is the top-level cli.py beside this folder; the wheel
+# build copies it in as xuke/cli.py (setup.py). Adding the checkout's root to the package path
+# lets `xuke.cli` resolve in both layouts (and under an editable install) without a second copy.
+_root = _Path(__file__).resolve().parent.parent
+if not (_Path(__file__).parent / "cli.py").exists() and (_root / "cli.py").is_file() and (_root / "grammar").is_dir():
+    __path__.append(str(_root))  # noqa: F821 - a package's __path__ is defined by the import system
+del _Path, _root

@@ -5,7 +5,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from .schema import SEVERITIES
+from .domain.schema import SEVERITIES
 
 
 @dataclass

@@ -113,7 +113,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "where.whole": {"en": "whole document", "zh": "全文"},
     "where.line": {"en": "line {n}", "zh": "第{n}行"},
     "where.paragraph": {"en": "paragraph {n}", "zh": "第{n}段"},
-    # ---- xuke explain (engine/explain.py) ----
+    # ---- xuke explain (engine/jobs/explain.py) ----
     "explain.at_row": {"en": "{file} row {n}", "zh": "{file} 第 {n} 行"},
     "explain.at_line": {"en": "{file} line {n}", "zh": "{file} 第 {n} 行"},
     "explain.type.record": {"en": "record", "zh": "办件记录"},

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # they choose otherwise, whatever the machine's locale
 os.environ.setdefault("XUKE_LANG", "en")
 
-# checkpoints are signed with a per-user key (engine/sealed.py): the tests use their own,
+# checkpoints are signed with a per-user key (engine/run/sealed.py): the tests use their own,
 # never the key file in the home directory of whoever runs them
 if "XUKE_KEY_FILE" not in os.environ:
     import tempfile
@@ -26,6 +26,6 @@ def shared_dir() -> Path | None:
 
 @pytest.fixture(scope="session")
 def calendar():
-    from engine.calendar import WorkCalendar
+    from xuke.domain.calendar import WorkCalendar
 
     return WorkCalendar.load()

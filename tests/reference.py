@@ -8,7 +8,7 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 
-from engine import ast as A
+from xuke.lang import ast as A
 
 
 class Ref:

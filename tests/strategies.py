@@ -22,9 +22,8 @@ from decimal import Decimal
 from functools import cache
 
 from hypothesis import strategies as st
-
-from engine import ast as A
-from engine.syntax import ZH_KEYWORDS
+from xuke.lang import ast as A
+from xuke.lang.keywords import ZH_KEYWORDS
 
 # every word the lexer may take as a keyword (whole words only: `notice` is a name)
 KEYWORDS = frozenset(ZH_KEYWORDS) | frozenset(ZH_KEYWORDS.values())

@@ -1,8 +1,9 @@
 import json
 
 import pytest
-
-from engine.baseline import (
+from xuke.errors import XukeError
+from xuke.findings import Finding
+from xuke.jobs.baseline import (
     apply_baseline,
     baseline_entries,
     load_baseline,
@@ -10,8 +11,6 @@ from engine.baseline import (
     subject_summary,
     write_baseline,
 )
-from engine.errors import XukeError
-from engine.findings import Finding
 
 PACK = """pack baseline_test "baseline test"
 
@@ -36,8 +35,8 @@ def _finding(**kw) -> Finding:
 
 @pytest.fixture(scope="module")
 def lint(tmp_path_factory, calendar):
-    from engine.lint import lint_files
-    from engine.loader import load
+    from xuke.jobs.lint import lint_files
+    from xuke.jobs.loader import load
 
     folder = tmp_path_factory.mktemp("baseline")
     (folder / "t.rules").write_text(PACK, encoding="utf-8")
@@ -156,7 +155,7 @@ def test_refresh_summary():
 
 
 class _Spool:
-    """Re-iterable like engine.audit.Spool: every pass reads the findings afresh."""
+    """Re-iterable like xuke.jobs.audit.Spool: every pass reads the findings afresh."""
 
     def __init__(self, items):
         self.items = items
@@ -172,8 +171,8 @@ class _Spool:
 
 
 def test_finding_view_is_lazy_and_re_iterable(tmp_path):
-    from engine.baseline import FindingView, hide
-    from engine.config import parse_config
+    from xuke.jobs.baseline import FindingView, hide
+    from xuke.jobs.config import parse_config
 
     findings = [_finding(case_id=f"A{i}", rule=("R-1", "R-2", "R-3")[i % 3]) for i in range(9)]
     known = {findings[0].fingerprint(), findings[4].fingerprint(), findings[2].fingerprint()}

@@ -4,9 +4,8 @@ import chinese_calendar
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from engine.calendar import WorkCalendar
-from engine.errors import CalendarError, XukeError
+from xuke.domain.calendar import WorkCalendar
+from xuke.errors import CalendarError, XukeError
 
 CAL = WorkCalendar.load()
 PKG_FIRST = min(chinese_calendar.holidays).year

@@ -17,10 +17,10 @@ SAMPLES = ROOT / "fixtures" / "approvals"
 CHILD = r"""
 import sys, datetime as dt
 import orjson
-from engine.audit import audit_files
-from engine.calendar import WorkCalendar
-from engine.loader import STANDARD_RULES, load
-from engine.reports.jsonout import finding_record, render_jsonl
+from xuke.jobs.audit import audit_files
+from xuke.domain.calendar import WorkCalendar
+from xuke.jobs.loader import STANDARD_RULES, load
+from xuke.reports.jsonout import finding_record, render_jsonl
 
 if __name__ == "__main__":
     out, ckpt, jobs, chunk, *paths = sys.argv[1:]
@@ -53,7 +53,7 @@ def finish(proc, timeout=60):
 
 def progress(ckpt):
     """(file, chunks done in it) as last committed."""
-    from engine import sealed
+    from xuke.run import sealed
 
     try:
         with open(ckpt / "state", "rb") as fh:
@@ -122,8 +122,8 @@ def test_killed_with_sigkill_and_resumed(tmp_path, inputs, uninterrupted, name, 
 def test_a_checkpoint_of_another_audit_is_refused(tmp_path, base_and_calendar):
     import datetime as dt
 
-    from engine.audit import audit_files
-    from engine.errors import XukeError
+    from xuke.errors import XukeError
+    from xuke.jobs.audit import audit_files
 
     base, calendar = base_and_calendar
     data = tmp_path / "in.jsonl"
@@ -146,14 +146,14 @@ def test_a_checkpoint_of_another_audit_is_refused(tmp_path, base_and_calendar):
 def test_a_checkpoint_in_use_is_refused(tmp_path, base_and_calendar):
     import datetime as dt
 
-    from engine.checkpoint import Checkpoint
-    from engine.errors import XukeError
+    from xuke.errors import XukeError
+    from xuke.run.checkpoint import Checkpoint
 
     base, calendar = base_and_calendar
     data = SAMPLES / "small.jsonl"
     held = Checkpoint(str(tmp_path / "ckpt"), "f", [str(data)])
     try:
-        from engine.audit import audit_files
+        from xuke.jobs.audit import audit_files
 
         with pytest.raises(XukeError, match="another audit is using it"):
             audit_files(base, [data], calendar, dt.date(2025, 12, 31), checkpoint=str(tmp_path / "ckpt"))
@@ -163,8 +163,8 @@ def test_a_checkpoint_in_use_is_refused(tmp_path, base_and_calendar):
 
 @pytest.fixture(scope="module")
 def base_and_calendar():
-    from engine.calendar import WorkCalendar
-    from engine.loader import STANDARD_RULES, load
+    from xuke.domain.calendar import WorkCalendar
+    from xuke.jobs.loader import STANDARD_RULES, load
 
     return load([STANDARD_RULES]), WorkCalendar.load()
 
@@ -223,7 +223,7 @@ class _Trap:
 def _finished_checkpoint(tmp_path, base_and_calendar):
     import datetime as dt
 
-    from engine.audit import audit_files
+    from xuke.jobs.audit import audit_files
 
     base, calendar = base_and_calendar
     data = tmp_path / "in.jsonl"
@@ -237,8 +237,8 @@ def _finished_checkpoint(tmp_path, base_and_calendar):
 def test_a_planted_pickle_is_refused_and_never_run(tmp_path, base_and_calendar, target):
     import datetime as dt
 
-    from engine.audit import audit_files
-    from engine.errors import XukeError
+    from xuke.errors import XukeError
+    from xuke.jobs.audit import audit_files
 
     base, calendar, data, ckpt = _finished_checkpoint(tmp_path, base_and_calendar)
     ran = tmp_path / "ran"
@@ -247,7 +247,7 @@ def test_a_planted_pickle_is_refused_and_never_run(tmp_path, base_and_calendar, 
         (ckpt / "state").write_bytes(evil)  # a bare pickle, as the old format had it
     else:
         # a frame with the right layout but a MAC made without the key
-        from engine import sealed
+        from xuke.run import sealed
 
         raw = (ckpt / "findings").read_bytes()
         (ckpt / "findings").write_bytes(sealed.dumps(b"k" * 32, (0, [_Trap(ran)])) + raw)
@@ -265,8 +265,8 @@ def test_a_planted_pickle_is_refused_and_never_run(tmp_path, base_and_calendar, 
 def test_a_checkpoint_signed_with_another_key_is_refused(tmp_path, base_and_calendar, monkeypatch):
     import datetime as dt
 
-    from engine.audit import audit_files
-    from engine.errors import XukeError
+    from xuke.errors import XukeError
+    from xuke.jobs.audit import audit_files
 
     base, calendar, data, ckpt = _finished_checkpoint(tmp_path, base_and_calendar)
     monkeypatch.setenv("XUKE_KEY_FILE", str(tmp_path / "other-user.key"))
@@ -278,8 +278,8 @@ def test_a_checkpoint_signed_with_another_key_is_refused(tmp_path, base_and_cale
 def test_an_unusable_key_file_is_one_line(tmp_path, base_and_calendar, monkeypatch):
     import datetime as dt
 
-    from engine.audit import audit_files
-    from engine.errors import XukeError
+    from xuke.errors import XukeError
+    from xuke.jobs.audit import audit_files
 
     base, calendar = base_and_calendar
     (tmp_path / "file").write_text("x")

@@ -97,3 +97,14 @@ def test_check_sarif_points_at_the_error(tmp_path):
     assert any("unknown field `nope`" in m for m in messages)
     region = next(r for r in run["results"] if "nope" in r["message"]["text"])["locations"][0]["physicalLocation"]
     assert region["region"]["startLine"] == 4 and region["region"]["startColumn"] == 13
+
+
+def test_yaml_data_beside_packs_is_not_read_as_fixture_cases(tmp_path):
+    # a folder given to `xuke test` reads only NAME.test.yaml as cases: packs keep other YAML (rules/data/)
+    pack = tmp_path / "p"
+    (pack / "data").mkdir(parents=True)
+    (pack / "p.rules").write_text('pack p "p"\n', encoding="utf-8")
+    (pack / "data" / "list.yaml").write_text("- not: cases\n", encoding="utf-8")
+    proc = xuke("test", pack)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "list.yaml" not in proc.stdout + proc.stderr

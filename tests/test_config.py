@@ -4,8 +4,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from engine.config import (
+from xuke.domain.schema import RECORD_FIELDS
+from xuke.errors import XukeError
+from xuke.findings import Finding
+from xuke.jobs.config import (
     CONFIG_NAME,
     TOP_KEYS,
     Config,
@@ -16,9 +18,6 @@ from engine.config import (
     standard_packs,
     template_text,
 )
-from engine.errors import XukeError
-from engine.findings import Finding
-from engine.schema import RECORD_FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +32,7 @@ def _error(text: str, path: str | Path = CONFIG_NAME) -> str:
 
 @pytest.fixture(scope="module")
 def base():
-    from engine.loader import STANDARD_RULES, load
+    from xuke.jobs.loader import STANDARD_RULES, load
 
     return load([STANDARD_RULES])
 
@@ -260,7 +259,7 @@ severity: {LIC-42-OVERDUE: critical, "LIC-*": warning, SIX-AB: error}
                                                    ("SIX-AB", "error")]  # fmt: skip
     assert findings[0].severity == "error"  # the originals are not changed
     assert out[2] is findings[3]
-    from engine.reports import RuleMeta
+    from xuke.reports import RuleMeta
 
     meta = {r: RuleMeta(r, "t", "error", (), ()) for r in ("LIC-42-OVERDUE", "SIX-WINDOW", "SIX-AB")}
     adjusted = cfg.rules_meta(meta)
@@ -290,8 +289,8 @@ def test_thresholds_override_constants(base, calendar):
     import copy
     import datetime as dt
 
-    from engine.compiler import compile_rules
-    from engine.runtime import CompiledProgram, Context, Fact
+    from xuke.ir.compiler import compile_rules
+    from xuke.run.runtime import CompiledProgram, Context, Fact
 
     def fires(b, decided, overdue):
         program = CompiledProgram(compile_rules(b, {"DEPT-OVERDUE-RATE"}))

@@ -8,11 +8,10 @@ import random
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from reference import Ref
-
-from engine.compiler import compile_rules
-from engine.diagnostics import DiagnosticError
-from engine.loader import load
-from engine.runtime import CompiledProgram, Context, input_fact
+from xuke.ir.compiler import compile_rules
+from xuke.jobs.loader import load
+from xuke.lang.diagnostics import DiagnosticError
+from xuke.run.runtime import CompiledProgram, Context, input_fact
 
 INTS = ["supplement_notices", "transfers", "extension_days"]
 BOOLS = ["materials_complete", "published", "joint_handling"]

@@ -15,12 +15,11 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from engine.errors import InputError
-from engine.legaltext import cites_basis, prohibits, quotes_law
-from engine.schema import CLAUSE_FIELDS, DOCUMENT_FIELDS
-from engine.sources import documents
-from engine.sources.documents import (
+from xuke.domain.legaltext import cites_basis, prohibits, quotes_law
+from xuke.domain.schema import CLAUSE_FIELDS, DOCUMENT_FIELDS
+from xuke.errors import InputError
+from xuke.sources import documents
+from xuke.sources.documents import (
     Document,
     docx_paragraph_text,
     docx_paragraphs,

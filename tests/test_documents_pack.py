@@ -12,13 +12,12 @@ import pytest
 from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from engine.compiler import compile_rules
-from engine.functions import FUNCTIONS, check_call
-from engine.legaltext import decision_days, joint_decision_days, notice_days, without_waivers
-from engine.lint import lint_files
-from engine.loader import load
-from engine.runtime import CompiledProgram, Context, input_fact
+from xuke.domain.legaltext import decision_days, joint_decision_days, notice_days, without_waivers
+from xuke.ir.compiler import compile_rules
+from xuke.ir.functions import FUNCTIONS, check_call
+from xuke.jobs.lint import lint_files
+from xuke.jobs.loader import load
+from xuke.run.runtime import CompiledProgram, Context, input_fact
 
 NORMATIVE, GUIDE = "规范性文件", "办事指南"
 

@@ -3,11 +3,10 @@ import datetime as dt
 import random
 
 from conftest import ROOT
-
-from engine.compiler import compile_rules
-from engine.loader import load
-from engine.runtime import CompiledProgram, Context, input_fact
-from engine.testing import run_examples
+from xuke.ir.compiler import compile_rules
+from xuke.jobs.loader import load
+from xuke.jobs.testing import run_examples
+from xuke.run.runtime import CompiledProgram, Context, input_fact
 
 D = dt.date
 
@@ -130,9 +129,8 @@ def test_explain_tree_speaks_the_language(tmp_path, calendar):
     import io
 
     from rich.console import Console
-
-    from engine import i18n
-    from engine.explain import explain_findings
+    from xuke import i18n
+    from xuke.jobs.explain import explain_findings
 
     path = tmp_path / "d.rules"
     path.write_text('pack d "d"\nrule D-1 "标题甲"\n  severity warning\n  cites "某法第一条"\nwhen\n'

@@ -12,16 +12,15 @@ import datetime as dt
 import random
 
 import pytest
+import xuke.run.durable_backend as db
+import xuke.run.runtime as runtime
 from conftest import ROOT
 from reference import Ref
-
-import engine.durable_backend as db
-import engine.runtime as runtime
-from engine.compiler import MAX_NATIVE_LIST, compile_rules
-from engine.diagnostics import DiagnosticError
-from engine.errors import XukeError
-from engine.loader import load
-from engine.runtime import CompiledProgram, Context, input_fact
+from xuke.errors import XukeError
+from xuke.ir.compiler import MAX_NATIVE_LIST, compile_rules
+from xuke.jobs.packs import load_packs as load
+from xuke.lang.diagnostics import DiagnosticError
+from xuke.run.runtime import CompiledProgram, Context, input_fact
 
 D = dt.date
 AS_OF = D(2025, 12, 31)
@@ -238,7 +237,7 @@ def test_split_strata_give_the_same_findings_and_traces(calendar, monkeypatch):
     """The standard packs over the sample export, each rule in a ruleset of its own versus
     one ruleset per stratum: the same findings, messages and traces (rules fire in the same
     order, so a fact derived twice keeps the same origin), and the same summaries."""
-    from engine.sources.records import RecordSource, Reject
+    from xuke.sources.records import RecordSource, Reject
 
     base = load([ROOT / "rules"])
     whole = CompiledProgram(compile_rules(base))
@@ -426,7 +425,7 @@ def test_planned_rulesets_hold_in_the_engine(seed):
 def test_the_set_lookup_answers_as_evaluate_does():
     from decimal import Decimal
 
-    from engine.evaluate import compile_expr, literal
+    from xuke.ir.evaluate import compile_expr, literal
 
     items = [1, 2.5, "1", "窗口", D(2025, 3, 3), True, None, Decimal("7.10"), -3]
     values = [None, 0, 1, 1.0, True, False, 2.5, Decimal("2.50"), "1", "窗口", "2.5", D(2025, 3, 3),

@@ -12,10 +12,9 @@ import pytest
 import strategies as S
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from engine import ast as A
-from engine.fmt import check_formatted, format_expr, format_program, format_source
-from engine.syntax import parse, parse_expr
+from xuke.lang import ast as A
+from xuke.lang.fmt import check_formatted, format_expr, format_program, format_source
+from xuke.lang.syntax import parse, parse_expr
 
 # XUKE_FMT_EXAMPLES=5000 for a longer soak; the default keeps the file under ~15 s
 EXAMPLES = int(os.environ.get("XUKE_FMT_EXAMPLES", "200"))
@@ -507,8 +506,8 @@ def test_language_reference_examples_are_canonical():
 
 
 def test_language_reference_chinese_pack_checks_and_its_examples_pass(tmp_path, calendar):
-    from engine.loader import load
-    from engine.testing import run_examples
+    from xuke.jobs.loader import load
+    from xuke.jobs.testing import run_examples
 
     pack = next(b for b in language_blocks() if b.startswith("规则包"))
     (tmp_path / "demo.rules").write_text(pack, encoding="utf-8")
@@ -520,8 +519,8 @@ def test_language_reference_chinese_pack_checks_and_its_examples_pass(tmp_path, 
 
 
 def test_language_reference_names_every_function_and_keyword():
-    from engine.functions import FUNCTIONS
-    from engine.syntax import ZH_KEYWORDS
+    from xuke.ir.functions import FUNCTIONS
+    from xuke.lang.keywords import ZH_KEYWORDS
 
     text = LANGUAGE_MD.read_text(encoding="utf-8")
     missing = [name for name in FUNCTIONS if f"`{name}(" not in text]

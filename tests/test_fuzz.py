@@ -1,7 +1,7 @@
 """Fuzzing with hypothesis: rule files, record rows and draft text, random and mutated.
 
 Properties
-- `engine.loader.load` on any bytes, and on the standard packs mutated token by token and
+- `xuke.jobs.loader.load` on any bytes, and on the standard packs mutated token by token and
   line by line, raises nothing but DiagnosticError (every diagnostic at FILE:LINE:COL, line
   and column >= 1) or XukeError; a mutated pack that loads also runs its examples and an
   audit of sample rows raising nothing but XukeError.
@@ -26,11 +26,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
-
-from engine.diagnostics import DiagnosticError
-from engine.errors import InputError, XukeError
-from engine.loader import STANDARD_RULES, load
-from engine.values import MAX_INT
+from xuke.domain.values import MAX_INT
+from xuke.errors import InputError, XukeError
+from xuke.jobs.loader import STANDARD_RULES, load
+from xuke.lang.diagnostics import DiagnosticError
 
 
 def budget(n: int):
@@ -149,7 +148,7 @@ def test_mutated_pack_loads_or_reports_located_errors(workdir, case):
 
 @cache
 def _sample_rows():
-    from engine.sources.records import RecordSource, Row
+    from xuke.sources.records import RecordSource, Row
 
     rows = [
         r
@@ -207,9 +206,9 @@ def tweaked_pack(draw) -> tuple[str, str]:
 @given(case=tweaked_pack())
 def test_mutated_pack_that_loads_also_runs(workdir, case, calendar):
     # a pack that passes the checker must run: its examples, and sample rows through the engine
-    from engine.compiler import compile_rules
-    from engine.runtime import CompiledProgram, Context, input_fact
-    from engine.testing import run_examples
+    from xuke.ir.compiler import compile_rules
+    from xuke.jobs.testing import run_examples
+    from xuke.run.runtime import CompiledProgram, Context, input_fact
 
     name, text = case
     path = workdir / f"run_{name}"
@@ -299,7 +298,7 @@ def jsonl_files(draw) -> tuple[str, bytes]:
 
 
 def read_all(path: Path):
-    from engine.sources.records import RecordSource, Reject
+    from xuke.sources.records import RecordSource, Reject
 
     try:
         source = RecordSource(path)
@@ -406,8 +405,8 @@ def evaluate_rows(items, path: Path, calendar, reuse_after_error: bool = False) 
     durable_rules' session unretracted (and possibly mid-action), and reusing it has crashed
     the interpreter with a segfault (docs/reliability.md, B16). `reuse_after_error` keeps
     the old program and goes on, to reproduce that."""
-    from engine.runtime import Context, input_fact
-    from engine.sources.records import Row
+    from xuke.run.runtime import Context, input_fact
+    from xuke.sources.records import Row
 
     program, ctx, n = _standard_program(), Context(calendar, dt.date(2025, 12, 31)), 0
     for it in items or []:
@@ -446,7 +445,7 @@ def test_extreme_values_run(workdir, data, calendar):
 @example(data='{"办件编号": "P0", "申请时间": "2025-03-03", "法定时限": 18446744073709551616}'.encode())
 @given(data=plausible_exports(max_int=2**80))
 def test_enormous_values_run(workdir, data, calendar):
-    from engine.sources.records import Reject
+    from xuke.sources.records import Reject
 
     path = workdir / "plausible_big.jsonl"
     path.write_bytes(data)
@@ -459,8 +458,8 @@ def test_enormous_values_run(workdir, data, calendar):
 
 @cache
 def _standard_program():
-    from engine.compiler import compile_rules
-    from engine.runtime import CompiledProgram
+    from xuke.ir.compiler import compile_rules
+    from xuke.run.runtime import CompiledProgram
 
     return CompiledProgram(compile_rules(load([STANDARD_RULES])))
 
@@ -479,7 +478,7 @@ DRAFT_BITS = ("第一条", "第十二条之一", "（一）", "1.", "①", "一�
     encoding=st.sampled_from(["utf-8", "gb18030", "utf-8-sig", "utf-16"]),
 )
 def test_random_draft_text(workdir, parts, suffix, encoding):
-    from engine.sources.documents import read_document
+    from xuke.sources.documents import read_document
 
     text = "".join(parts)
     path = workdir / f"draft{suffix}"
@@ -498,7 +497,7 @@ def test_random_draft_text(workdir, parts, suffix, encoding):
 @FAST
 @given(data=st.binary(max_size=3000), suffix=st.sampled_from([".txt", ".md", ".docx"]))
 def test_random_bytes_draft(workdir, data, suffix):
-    from engine.sources.documents import read_document
+    from xuke.sources.documents import read_document
 
     path = workdir / f"bytes{suffix}"
     path.write_bytes(data)

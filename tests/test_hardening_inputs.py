@@ -322,7 +322,7 @@ def test_odd_draft_is_read(tmp_path, name):
 
 
 def test_docx_external_entity_is_not_resolved():
-    from engine.sources.documents import read_document
+    from xuke.sources.documents import read_document
 
     doc = read_document(DOCUMENTS / "external_entity.docx")
     assert "root:" not in doc.text
@@ -427,8 +427,7 @@ def test_deep_jsonl_values_under_known_and_unknown_keys(tmp_path):
 
 def test_deep_json_value_as_text_matches_orjson():
     import orjson
-
-    from engine.sources.jsonlreader import JsonlFile, _dumps_deep
+    from xuke.sources.jsonlreader import JsonlFile, _dumps_deep
 
     small = {"k": [1, "二", None, True, 2.5, {}, [], 10**18], "空": {"a": 'b"\n'}}
     assert _dumps_deep(small) == orjson.dumps(small).decode()

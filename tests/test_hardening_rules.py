@@ -290,14 +290,14 @@ def test_deep_expression_in_other_commands(tmp_path, command):
 
 
 def test_rule_regexes_compile_on_re2():
-    from engine.regexes import compile_regex
+    from xuke.ir.regexes import compile_regex
 
     assert type(compile_regex("(a*)*b")._rx).__module__.split(".")[0] == "re2"
 
 
 def test_rule_regexes_search_text_with_lone_surrogates():
     # a draft read as UTF-7 can hold them; RE2 takes UTF-8, which cannot encode them
-    from engine.regexes import compile_regex
+    from xuke.ir.regexes import compile_regex
 
     text = "第一条 \ud83d 申请人须缴纳审查费。"
     m = compile_regex("审查费").search(text)
@@ -309,7 +309,7 @@ def test_rule_regexes_search_text_with_lone_surrogates():
     "pattern", ["(a*)*b", "(a|a)*b", "(a|aa)*c", "(x+x+)+y", "(.*a){20}x", "([\\s\\S]*)*z"]
 )
 def test_pathological_regex_is_linear(pattern):
-    from engine.regexes import compile_regex
+    from xuke.ir.regexes import compile_regex
 
     rx = compile_regex(pattern)
     text = "a" * 1_000_000
@@ -437,13 +437,13 @@ def _audit_with(tmp_path, *options):
 
 # ---- nothing read is executed: the source itself ----
 
-# (file, name) pairs allowed to unpickle. engine/sealed.py: spool and checkpoint frames,
+# (file, name) pairs allowed to unpickle. engine/run/sealed.py: spool and checkpoint frames,
 # unpickled only after their HMAC (a key this user or process holds) is checked;
-# engine/audit.py: a worker's program spec (bytes the parent pickled for its own workers) and
+# engine/jobs/audit.py: a worker's program spec (bytes the parent pickled for its own workers) and
 # the findings a worker pickled, nested inside a checked frame. Neither is user input.
-ALLOWED = {("engine/sealed.py", "pickle.loads"), ("engine/audit.py", "pickle.loads")}
+ALLOWED = {("engine/run/sealed.py", "pickle.loads"), ("engine/jobs/audit.py", "pickle.loads")}
 # a checkpoint directory is named by the user: it must never be unpickled directly (B15)
-CHECKPOINT = "engine/checkpoint.py"
+CHECKPOINT = "engine/run/checkpoint.py"
 DANGEROUS_CALLS = {"eval", "exec", "compile", "__import__", "execfile", "input"}
 DANGEROUS_ATTRS = {
     ("pickle", "load"), ("pickle", "loads"), ("pickle", "Unpickler"), ("marshal", "load"), ("marshal", "loads"),

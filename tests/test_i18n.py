@@ -3,10 +3,9 @@ import io
 from contextlib import redirect_stderr
 
 import pytest
-
-from engine import i18n
-from engine.errors import XukeError
-from engine.i18n import CATALOG, LANGS, UNTRANSLATED, _, argv_option, detect_lang, fields, set_lang
+from xuke import i18n
+from xuke.errors import XukeError
+from xuke.i18n import CATALOG, LANGS, UNTRANSLATED, _, argv_option, detect_lang, fields, set_lang
 
 
 @pytest.fixture(autouse=True)
@@ -111,7 +110,7 @@ def test_argparse_speaks_chinese():
 
 
 def test_severity_labels_and_punctuation():
-    from engine.i18n import punct, severity_label
+    from xuke.i18n import punct, severity_label
 
     severities = ("critical", "error", "warning", "info")
     assert [severity_label(s, "zh") for s in severities] == ["严重", "错误", "警告", "提示"]
@@ -143,7 +142,7 @@ def test_every_key_the_reports_name_is_in_the_catalog():
     root = Path(__file__).resolve().parent.parent
     prefixes = "audit|lint|report|col|where|explain|xlsx|severity"
     named = set()
-    for rel in ("engine/reports/text.py", "engine/reports/xlsxout.py", "engine/explain.py"):
+    for rel in ("engine/reports/text.py", "engine/reports/xlsxout.py", "engine/jobs/explain.py"):
         source = (root / rel).read_text(encoding="utf-8")
         named |= set(re.findall(rf'"((?:{prefixes})\.[a-z_]+(?:\.[a-z_]+)?)"', source))
     assert len(named) > 40

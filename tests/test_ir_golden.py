@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 from conftest import shared_dir
-
-from engine.compiler import compile_rules
-from engine.loader import load
+from xuke.ir.compiler import compile_rules
+from xuke.jobs.loader import load
 
 GOLDEN = Path(__file__).parent / "golden"
 

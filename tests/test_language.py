@@ -6,10 +6,9 @@ import sys
 
 import pytest
 from conftest import ROOT, shared_dir
-
-from engine.diagnostics import DiagnosticError
-from engine.loader import load
-from engine.syntax import parse
+from xuke.jobs.loader import load
+from xuke.lang.diagnostics import DiagnosticError
+from xuke.lang.syntax import parse
 
 
 def dsl_blocks():

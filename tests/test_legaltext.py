@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from engine.legaltext import (
+from xuke.domain.legaltext import (
     FUNCTIONS,
     basis,
     basis_titles,

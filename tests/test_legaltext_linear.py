@@ -1,6 +1,6 @@
 """The built-in text analysis of `lint` takes time linear in the length of a line (B13).
 
-The patterns of engine/legaltext.py and engine/numerals.py run on Python's backtracking
+The patterns of engine/domain/legaltext.py and engine/domain/numerals.py run on Python's backtracking
 `re`, and the helpers call them at many points of a clause. Each check times the same work
 on adversarial lines of growing length, each 4 times the last, up to 20,000 characters, and
 wants about 4 times the time at each step, not the 16 of a quadratic scan: a ratio, so that
@@ -19,9 +19,8 @@ import time
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from engine import legaltext, numerals
-from engine.sources import documents
+from xuke.domain import legaltext, numerals
+from xuke.sources import documents
 
 SIZES = [78, 312, 1_250, 5_000, 20_000]
 RATIO = 8  # linear is 4, quadratic 16
@@ -107,8 +106,8 @@ def test_the_scan_sees_the_patterns():
     names = {name for name, _ in PATTERNS}
     assert len(names) >= 20
     for name in ("_QUOTE_AFTER", "_CLAUSE_MARKER", "_LIMIT_RE"):
-        assert f"engine.legaltext.{name}" in names
-    assert "engine.numerals._ARABIC_BIG" in names
+        assert f"xuke.domain.legaltext.{name}" in names
+    assert "xuke.domain.numerals._ARABIC_BIG" in names
 
 
 @pytest.mark.parametrize(("name", "pattern"), PATTERNS, ids=[name for name, _ in PATTERNS])

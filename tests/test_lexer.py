@@ -2,9 +2,8 @@ from pathlib import Path
 
 import pytest
 from pygments.token import Comment, Error, Keyword, Literal, Name, Number, Operator, Punctuation, String
-
-from engine.lexer import XukeLexer, all_keywords, highlight_snippet
-from engine.syntax import ZH_KEYWORDS
+from xuke.lang.keywords import ZH_KEYWORDS
+from xuke.lang.lexer import XukeLexer, all_keywords, highlight_snippet
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -158,7 +157,7 @@ def test_registered_as_a_pygments_plugin():
     try:
         lexer = get_lexer_by_name("xuke")
     except ClassNotFound:
-        pytest.skip("the pygments.lexers entry point (xuke = engine.lexer:XukeLexer) is not installed yet")
+        pytest.skip("the pygments.lexers entry point (xuke = xuke.lang.lexer:XukeLexer) is not installed yet")
     assert type(lexer).__name__ == "XukeLexer"
     assert type(get_lexer_by_name("xuke-rules")).__name__ == "XukeLexer"
 

@@ -17,12 +17,11 @@ import pytest
 import yaml
 from conftest import ROOT
 from docx.oxml.ns import qn
-
-from engine.compiler import compile_rules
-from engine.lint import lint_files
-from engine.loader import load
-from engine.runtime import CompiledProgram
-from engine.sources.documents import docx_paragraphs
+from xuke.ir.compiler import compile_rules
+from xuke.jobs.lint import lint_files
+from xuke.jobs.loader import load
+from xuke.run.runtime import CompiledProgram
+from xuke.sources.documents import docx_paragraphs
 
 FIXTURES = ROOT / "fixtures" / "policies"
 EXPECTED = sorted(FIXTURES.glob("*.expected.yaml"))

@@ -1,8 +1,7 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from engine.numerals import parse_number
+from xuke.domain.numerals import parse_number
 
 DIGITS = "零一二三四五六七八九"
 

@@ -55,7 +55,7 @@ DRAFT = """# 某市户外广告设置管理办法（征求意见稿）
 
 def _formatted(source: str) -> str:
     """The canonical layout of `source` (whatever `xuke fmt` currently makes of it)."""
-    from engine.fmt import format_source
+    from xuke.lang.fmt import format_source
 
     return format_source(source, "city.rules")
 

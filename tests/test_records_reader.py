@@ -9,11 +9,10 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from engine.errors import InputError, XukeError
-from engine.sources import csvreader
-from engine.sources.records import RecordSource, Reject, Row, _SeenIds
-from engine.values import normalise_text
+from xuke.domain.values import normalise_text
+from xuke.errors import InputError, XukeError
+from xuke.sources import csvreader
+from xuke.sources.records import RecordSource, Reject, Row, _SeenIds
 
 DATA = Path(__file__).parent / "data" / "records"
 HEADER = ["办件编号", "事项名称", "申请时间", "补正告知次数", "材料齐全", "收费金额", "备注"]
@@ -587,7 +586,7 @@ def test_random_bytes_with_quotes_never_raise(tmp_path, junk):
 
 def test_header_after_more_blank_lines_than_one_sample(tmp_path):
     # the encoding is chosen from a leading sample; a sample of blank lines says nothing
-    from engine.sources.csvreader import SAMPLE
+    from xuke.sources.csvreader import SAMPLE
 
     path = tmp_path / "blank_head.csv"
     path.write_bytes(b"\r\n" * SAMPLE + "  \n办件编号,申请时间,备注\nA1,2025-03-03,中文\n".encode("gbk"))

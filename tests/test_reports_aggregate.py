@@ -1,9 +1,9 @@
 import json
 from pathlib import Path
 
-from engine.findings import Finding
-from engine.reports import RuleMeta
-from engine.reports.aggregate import (
+from xuke.findings import Finding
+from xuke.reports import RuleMeta
+from xuke.reports.aggregate import (
     NO_DEPARTMENT,
     Aggregate,
     department_of,
@@ -100,7 +100,7 @@ def test_unknown_severity_does_not_crash():
 
 
 def test_unknown_columns_as_listed():
-    from engine.reports.aggregate import unknown_column_count, unknown_columns
+    from xuke.reports.aggregate import unknown_column_count, unknown_columns
 
     summary = {"unknown_columns": [{"file": "a.csv", "columns": ["序号"]},
                                    {"file": "b.jsonl", "columns": ["k1", "k2"], "more": True}, "junk"]}  # fmt: skip

@@ -3,10 +3,9 @@ import os
 import stat
 
 import pytest
-
-from engine.errors import XukeError
-from engine.reports import atomic
-from engine.reports.atomic import AtomicFile, atomic_write
+from xuke.errors import XukeError
+from xuke.reports import atomic
+from xuke.reports.atomic import AtomicFile, atomic_write
 
 
 def _leftovers(directory):
@@ -112,8 +111,8 @@ class _FullDisk:
 
 
 def test_disk_full_in_the_middle_of_a_reporter(tmp_path, monkeypatch):
-    from engine.findings import Finding
-    from engine.reports.jsonout import write_jsonl
+    from xuke.findings import Finding
+    from xuke.reports.jsonout import write_jsonl
 
     real_fdopen = os.fdopen
     monkeypatch.setattr(atomic.os, "fdopen", lambda *a, **k: _FullDisk(real_fdopen(*a, **k), 100))

@@ -4,8 +4,8 @@ import json
 import random
 from pathlib import Path
 
-from engine.findings import Finding
-from engine.reports.csvout import COLUMNS, write_csv
+from xuke.findings import Finding
+from xuke.reports.csvout import COLUMNS, write_csv
 
 DATA = Path(__file__).parent / "data" / "reports"
 

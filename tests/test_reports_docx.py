@@ -3,10 +3,9 @@ import datetime as dt
 import docx
 import pytest
 from docx.oxml.ns import qn
-
-from engine.errors import InputError, XukeError
-from engine.findings import Finding
-from engine.reports.docx_annotate import annotate_docx, comment_text
+from xuke.errors import InputError, XukeError
+from xuke.findings import Finding
+from xuke.reports.docx_annotate import annotate_docx, comment_text
 
 PARAGRAPHS = [
     "关于进一步规范网约车经营许可的通知",
@@ -149,7 +148,7 @@ def test_text_outside_plain_runs_is_covered(tmp_path):
 
 
 def test_with_the_document_readers_numbering(tmp_path):
-    documents = pytest.importorskip("engine.sources.documents")
+    documents = pytest.importorskip("xuke.sources.documents")
     src = make_docx(tmp_path / "a.docx")
     findings = [clause("DOC-42-LIMIT", 3)]
     annotate_docx(src, tmp_path / "b.docx", findings, documents.docx_paragraphs)

@@ -8,10 +8,9 @@ import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from engine.errors import XukeError
-from engine.findings import Finding
-from engine.reports.jsonout import (
+from xuke.errors import XukeError
+from xuke.findings import Finding
+from xuke.reports.jsonout import (
     JsonlWriter,
     _line,
     _sorted_fragment,

@@ -3,10 +3,9 @@ import random
 from pathlib import Path
 
 import pytest
-
-from engine.findings import Finding
-from engine.reports import RuleMeta
-from engine.reports.sarif import FINGERPRINT_KEY, artifact_uri, build_sarif, dumps_sarif, write_sarif
+from xuke.findings import Finding
+from xuke.reports import RuleMeta
+from xuke.reports.sarif import FINGERPRINT_KEY, artifact_uri, build_sarif, dumps_sarif, write_sarif
 
 jsonschema = pytest.importorskip("jsonschema")
 

@@ -7,11 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
-
-from engine.findings import Finding
-from engine.i18n import LANGS, get_lang, set_lang
-from engine.reports import RuleMeta
-from engine.reports.text import MARK_CLOSE, MARK_OPEN, audit_report, highlighted, lint_report
+from xuke.findings import Finding
+from xuke.i18n import LANGS, get_lang, set_lang
+from xuke.reports import RuleMeta
+from xuke.reports.text import MARK_CLOSE, MARK_OPEN, audit_report, highlighted, lint_report
 
 DATA = Path(__file__).parent / "data" / "reports"
 EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf]")

@@ -4,11 +4,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
-from engine.findings import Finding
-from engine.i18n import get_lang, set_lang
-from engine.reports import RuleMeta, xlsxout
-from engine.reports.xlsxout import write_xlsx
+from xuke.findings import Finding
+from xuke.i18n import get_lang, set_lang
+from xuke.reports import RuleMeta, xlsxout
+from xuke.reports.xlsxout import write_xlsx
 
 DATA = Path(__file__).parent / "data" / "reports"
 FINDING_HEADERS_ZH = "规则 级别 标题 说明 依据 文件 办件编号 行号 条款 部门 指纹".split()

@@ -12,11 +12,10 @@ import pytest
 from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from engine.audit import audit_files, range_bytes
-from engine.loader import STANDARD_RULES, load
-from engine.reports.jsonout import finding_record
-from engine.sources.records import RecordSource, Reject, Span, _SeenIds
+from xuke.jobs.audit import audit_files, range_bytes
+from xuke.jobs.loader import STANDARD_RULES, load
+from xuke.reports.jsonout import finding_record
+from xuke.sources.records import RecordSource, Reject, Span, _SeenIds
 
 SAMPLES = ROOT / "fixtures" / "approvals"
 AS_OF = dt.date(2025, 12, 31)
@@ -99,7 +98,7 @@ _CAL = []
 
 def _calendar():
     if not _CAL:
-        from engine.calendar import WorkCalendar
+        from xuke.domain.calendar import WorkCalendar
 
         _CAL.append(WorkCalendar.load())
     return _CAL[0]
@@ -168,7 +167,7 @@ def test_range_size_follows_the_chunk_size(inputs):
 
 
 def test_an_unknown_executor_is_a_usage_error(base, inputs):
-    from engine.errors import XukeError
+    from xuke.errors import XukeError
 
     with pytest.raises(XukeError, match="unknown executor"):
         audit(base, inputs["jsonl"], executor="spark")
@@ -243,8 +242,8 @@ def test_cli_dask_executor_gives_the_same_bytes(tmp_path):
 def test_lines_rendered_while_auditing_are_the_streamed_report(base, inputs, jobs, chunk, executor):
     # the JSONL report rendered chunk by chunk during the audit (`render`) is byte for byte
     # what writing the spooled findings afterwards gives, for any workers and chunk size
-    from engine.reports.emit import emit
-    from engine.reports.jsonout import render_jsonl
+    from xuke.reports.emit import emit
+    from xuke.reports.jsonout import render_jsonl
 
     files = [inputs["csv"], inputs["jsonl"], SAMPLES / "small.xlsx"]
     plain = audit_files(base, files, _calendar(), AS_OF, jobs=1)

@@ -12,7 +12,7 @@ fresh folder:
   compares the output with the lines below it (`prefix`: only the first lines);
   `file=PATH replace="A|B"` runs on a copy of PATH with A replaced by B.
 
-Output lines of the cli's own messages are compared by meaning (engine.i18n catalog, in
+Output lines of the cli's own messages are compared by meaning (xuke.i18n catalog, in
 either language), so the documents can show Chinese output while the cli prints English,
 and the other way round. `ms` timings are ignored.
 """
@@ -27,8 +27,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from engine.i18n import CATALOG
+from xuke.i18n import CATALOG
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "docs" / "rule-authoring.md", ROOT / "docs" / "rule-authoring.en.md"]
@@ -97,8 +96,8 @@ def _commands(body: str):
 
 
 def _check_rules(path: Path, attrs, where: str):
-    from engine.diagnostics import DiagnosticError
-    from engine.loader import load
+    from xuke.jobs.loader import load
+    from xuke.lang.diagnostics import DiagnosticError
 
     if "error" in attrs:
         with pytest.raises(DiagnosticError) as e:
@@ -119,7 +118,7 @@ def test_tutorial(doc, tmp_path):
             path = tmp_path / attrs["file"]
             path.parent.mkdir(parents=True, exist_ok=True)
             if "formatted" in attrs:
-                from engine.fmt import format_source
+                from xuke.lang.fmt import format_source
 
                 assert path.read_text(encoding="utf-8") == body, f"{where}: not what xuke fmt wrote"
                 assert format_source(body, str(path)) == body, f"{where}: xuke fmt would change it"
@@ -156,10 +155,10 @@ def _check_config(folder: Path, path: Path):
     """The tutorial's xuke.yaml loads, and its threshold changes the audit as the text says."""
     import datetime as dt
 
-    from engine.audit import audit_files
-    from engine.calendar import WorkCalendar
-    from engine.config import load_config
-    from engine.loader import load
+    from xuke.domain.calendar import WorkCalendar
+    from xuke.jobs.audit import audit_files
+    from xuke.jobs.config import load_config
+    from xuke.jobs.loader import load
 
     cfg = load_config(path)
     base = load(cfg.rule_paths())

@@ -8,8 +8,7 @@ import sys
 import openpyxl
 import pytest
 from conftest import ROOT
-
-from engine.sources.jsonlreader import HEADER_SAMPLE
+from xuke.sources.jsonlreader import HEADER_SAMPLE
 
 
 def audit(paths, *extra, config=()):
@@ -85,7 +84,7 @@ def test_an_alias_in_the_config_makes_a_column_known(tmp_path):
 
 @pytest.mark.parametrize("extra", [["-j", "1"], ["-j", "2", "--chunk-size", "3"]])
 def test_a_new_key_on_every_line_is_listed_up_to_a_bound(tmp_path, extra):
-    from engine.audit import MAX_UNKNOWN_COLUMNS
+    from xuke.jobs.audit import MAX_UNKNOWN_COLUMNS
 
     p = tmp_path / "a.jsonl"
     lines = [{"办件编号": f"J{i}", "申请时间": "2025-03-03"} for i in range(HEADER_SAMPLE + 400)]

@@ -4,9 +4,8 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from engine.schema import BUILTIN_SCHEMAS
-from engine.values import normalise, normalise_text, parse_amount, parse_bool, parse_date, parse_int
+from xuke.domain.schema import BUILTIN_SCHEMAS
+from xuke.domain.values import normalise, normalise_text, parse_amount, parse_bool, parse_date, parse_int
 
 FIELDS = BUILTIN_SCHEMAS["record"].fields
 D = date(2025, 3, 3)

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..domain.schema import SEVERITIES
 from ..findings import Finding
-from ..schema import SEVERITIES
 from . import RuleMeta
 
 NO_DEPARTMENT = "（未注明部门）"

@@ -24,9 +24,9 @@ from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
 
+from ..domain.schema import SEVERITIES
 from ..findings import Finding
 from ..i18n import _, get_lang, punct, severity_label
-from ..schema import SEVERITIES
 from . import RuleMeta
 from .aggregate import (
     NO_DEPARTMENT,

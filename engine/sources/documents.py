@@ -64,9 +64,9 @@ from typing import Any
 import charset_normalizer
 import yaml
 
+from ..domain.legaltext import numeral_value
+from ..domain.schema import CLAUSE_FIELDS, DOCUMENT_FIELDS
 from ..errors import InputError
-from ..legaltext import numeral_value
-from ..schema import CLAUSE_FIELDS, DOCUMENT_FIELDS
 from .zipguard import check_zip
 
 NORMATIVE, GUIDE = "规范性文件", "办事指南"

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from hashlib import blake2b
 from itertools import islice
 
+from ..domain.schema import RECORD_FIELDS, FieldSpec, record_aliases
+from ..domain.values import as_text, converter, normalise_text
 from ..errors import InputError, XukeError
-from ..schema import RECORD_FIELDS, FieldSpec, record_aliases
-from ..values import as_text, converter, normalise_text
 from .csvreader import CsvFile, line_start
 from .jsonlreader import JsonlFile
 from .xlsxreader import XlsxFile

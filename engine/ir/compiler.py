@@ -8,9 +8,10 @@ fields, evaluated in Python before the fact reaches the engine), and its actions
 """
 from __future__ import annotations
 
-from . import ast as A
-from .checker import AS_OF, RuleBase
-from .diagnostics import Diagnostic, DiagnosticError
+from ..lang import ast as A
+from ..lang.checker import AS_OF, RuleBase
+from ..lang.diagnostics import Diagnostic, DiagnosticError
+from ..lang.limits import deep_recursion
 from .evaluate import literal
 
 IR_VERSION = 1
@@ -339,5 +340,6 @@ def _literal_scalar(ir) -> bool:
     return isinstance(ir, dict) and len(ir) == 1 and next(iter(ir)) in ("lit", "dec", "date")
 
 
+@deep_recursion
 def compile_rules(base: RuleBase, rule_ids=None) -> dict:
     return Compiler(base).compile(rule_ids)

@@ -122,7 +122,7 @@ def parse_date(value: object) -> date:
         return _plausible(value, value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _date_of_number(value)
-    raise ValueError(f"bad date {value!r}")
+    raise ValueError(f"bad date {_short(value)}")
 
 
 def _parse_date_text(value: str) -> date:
@@ -132,21 +132,21 @@ def _parse_date_text(value: str) -> date:
         if m:
             break
     else:
-        raise ValueError(f"bad date {value!r}")
+        raise ValueError(f"bad date {_short(value)}")
     h = m.group("h")
     if h is not None and (int(h) > 23 or int(m.group("mi")) > 59 or int(m.group("s") or 0) > 59):
-        raise ValueError(f"bad time in {value!r}")
+        raise ValueError(f"bad time in {_short(value)}")
     try:
         d = date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
     except ValueError:
-        raise ValueError(f"bad date {value!r}") from None
+        raise ValueError(f"bad date {_short(value)}") from None
     return _plausible(d, value)
 
 
 def _date_of_number(value: int | float) -> date:
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError(f"bad date {value!r}")
+            raise ValueError(f"bad date {_short(value)}")
         if value.is_integer():
             value = int(value)
     if isinstance(value, int) and 10000101 <= value <= 99991231:
@@ -154,7 +154,7 @@ def _date_of_number(value: int | float) -> date:
         # so the two readings never overlap.
         return _parse_date_text(str(value))
     if value < 1 or value > 2958465:  # 9999-12-31
-        raise ValueError(f"bad date {value!r}")
+        raise ValueError(f"bad date {_short(value)}")
     return _plausible(_EXCEL_EPOCH + timedelta(days=int(value)), value)  # fraction = time of day
 
 
@@ -188,7 +188,7 @@ def parse_bool(value: object) -> bool:
             return b
     elif isinstance(value, (int, float)) and value in (0, 1):  # XLSX numbers, JSON 1/0
         return value == 1
-    raise ValueError(f"bad boolean {value!r}")
+    raise ValueError(f"bad boolean {_short(value)}")
 
 
 # ---- integers ----------------------------------------------------------------------
@@ -211,7 +211,10 @@ _MAX_DIGITS = 18  # MAX_INT has 10; leading zeros and separators leave room
 
 
 def _short(value: object) -> str:
-    """A value for a reject reason: a 5000-digit cell is named by its start and length."""
+    """A value for a reject reason: a 5000-digit cell is named by its start and length, and
+    a JSON array or object by its kind (the repr of a 1000-deep one exhausts the stack)."""
+    if isinstance(value, (list, tuple, dict)):
+        return "a JSON object" if isinstance(value, dict) else "a JSON array"
     text = str(value)
     return repr(value) if len(text) <= 30 else f"{text[:24] + '…'!r} of {len(text)} characters"
 
@@ -229,15 +232,15 @@ def _parse_int(value: object) -> int:
             s = s.rsplit(".", 1)[0]
         n = parse_number(s)
         if n is None:
-            raise ValueError(f"bad integer {value!r}")
+            raise ValueError(f"bad integer {_short(value)}")
         return sign * n
     if isinstance(value, bool):
-        raise ValueError(f"bad integer {value!r}")
+        raise ValueError(f"bad integer {_short(value)}")
     if isinstance(value, int):
         return value
     if isinstance(value, (float, Decimal)) and math.isfinite(value) and value == int(value):
         return int(value)
-    raise ValueError(f"bad integer {value!r}")
+    raise ValueError(f"bad integer {_short(value)}")
 
 
 # ---- amounts -----------------------------------------------------------------------
@@ -253,18 +256,18 @@ def parse_amount(value: object) -> Decimal:
             return _amount_ok(Decimal(value), value)
         return _amount_ok(_parse_amount_text(value), value)
     if isinstance(value, bool):
-        raise ValueError(f"bad amount {value!r}")
+        raise ValueError(f"bad amount {_short(value)}")
     if isinstance(value, int):
         return _amount_ok(Decimal(value), value)
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError(f"bad amount {value!r}")
+            raise ValueError(f"bad amount {_short(value)}")
         return _amount_ok(Decimal(repr(value)), value)  # repr: 0.1 stays 0.1, not its binary expansion
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise ValueError(f"bad amount {value!r}")
+            raise ValueError(f"bad amount {_short(value)}")
         return _amount_ok(value, value)
-    raise ValueError(f"bad amount {value!r}")
+    raise ValueError(f"bad amount {_short(value)}")
 
 
 def _parse_amount_text(value: str) -> Decimal:
@@ -285,17 +288,17 @@ def _parse_amount_text(value: str) -> Decimal:
         try:
             amount = Decimal(m.group("n").replace(",", ""))
         except InvalidOperation:  # pragma: no cover - the regex admits only plain decimals
-            raise ValueError(f"bad amount {value!r}") from None
+            raise ValueError(f"bad amount {_short(value)}") from None
         unit = m.group("u")
         if unit:
             amount *= 10**4 if unit == "万" else 10**8
     else:
         n = parse_number(s)  # 八十元, 两千元
         if n is None:
-            raise ValueError(f"bad amount {value!r}")
+            raise ValueError(f"bad amount {_short(value)}")
         amount = Decimal(n)
     if negative and amount:
-        raise ValueError(f"negative amount {value!r}")
+        raise ValueError(f"negative amount {_short(value)}")
     return amount
 
 
@@ -333,7 +336,7 @@ def _nullable(parse: Callable[[object], object]) -> Converter:
 def _count(value: object) -> int:
     n = parse_int(value)
     if n < 0:
-        raise ValueError(f"negative value {value!r}")
+        raise ValueError(f"negative value {_short(value)}")
     return n
 
 

@@ -9,11 +9,11 @@ from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
+from ..i18n import _, punct, severity_label
+from ..ir.evaluate import render_value
+from ..lang.checker import RuleBase
+from ..run.runtime import Fact
 from .audit import record_fields_read
-from .checker import RuleBase
-from .evaluate import render_value
-from .i18n import _, punct, severity_label
-from .runtime import Fact
 
 
 def explain_findings(
@@ -35,7 +35,7 @@ def explain_findings(
 
 def _rule_source(node: Tree, base: RuleBase, rule_id: str) -> None:
     """The rule as written, highlighted by the xuke lexer: what a pack maintainer checks."""
-    from .lexer import highlight_snippet
+    from ..lang.lexer import highlight_snippet
 
     info = base.rules[rule_id]
     source = base.sources.get(info.file)

@@ -22,7 +22,7 @@ knowing what came before. So the findings, rejects and their numbers are the sam
 the executor, the number of workers and the chunk size.
 
 With a checkpoint directory, the state after each consumed chunk is committed to disk
-(engine/checkpoint.py): an audit killed at any moment resumes after the last committed
+(engine/run/checkpoint.py): an audit killed at any moment resumes after the last committed
 chunk.
 """
 
@@ -38,13 +38,13 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from . import ast as A
-from . import sealed
-from .checker import RuleBase
-from .compiler import compile_rules
-from .errors import XukeError
-from .runtime import CompiledProgram, Context, input_fact
-from .sources.records import RecordSource, Reject, Span, _SeenIds
+from ..errors import XukeError
+from ..ir.compiler import compile_rules
+from ..lang import ast as A
+from ..lang.checker import RuleBase
+from ..run import sealed
+from ..run.runtime import CompiledProgram, Context, input_fact
+from ..sources.records import RecordSource, Reject, Span, _SeenIds
 
 DEFAULT_CHUNK = 2000
 EXECUTORS = ("local", "dask")
@@ -346,7 +346,7 @@ class ProcessExecutor:
 def make_executor(kind: str = "local", jobs: int = 1, scheduler: str | None = None, programs=None):
     """`programs`: token -> pickled program, for every program the audit will need."""
     if kind == "dask":
-        from .dask_executor import DaskExecutor
+        from ..run.dask_executor import DaskExecutor
 
         return DaskExecutor(scheduler, workers=jobs, programs=programs)
     if kind != "local":
@@ -651,7 +651,7 @@ def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, 
     skipped_all = {r: why for skipped in skipped_by_file for r, why in skipped.items()}
     store = None
     if checkpoint:
-        from .checkpoint import Checkpoint
+        from ..run.checkpoint import Checkpoint
 
         fingerprint = _fingerprint(base, files, calendar, as_of, encoding, sheet, aliases, severity)
         store = Checkpoint(checkpoint, fingerprint, files)
@@ -834,7 +834,7 @@ def _fingerprint(base: RuleBase, files, calendar, as_of, encoding, sheet, aliase
 
 
 def _render_jsonl(findings) -> bytes:
-    from .reports.jsonout import render_jsonl
+    from ..reports.jsonout import render_jsonl
 
     return render_jsonl(findings)
 

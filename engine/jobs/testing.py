@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from . import ast as A
-from .checker import RuleBase, const_value
-from .compiler import compile_rules
-from .runtime import CompiledProgram, Context, Fact, input_fact
+from ..ir.compiler import compile_rules
+from ..lang import ast as A
+from ..lang.checker import RuleBase, const_value
+from ..run.runtime import CompiledProgram, Context, Fact, input_fact
 
 
 @dataclass

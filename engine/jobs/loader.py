@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import ast as A
-from .checker import Checker, RuleBase
-from .diagnostics import Diagnostic, DiagnosticError
-from .errors import XukeError
-from .syntax import parse
+from ..errors import XukeError
+from ..ir.compiler import compile_rules
+from ..lang import ast as A
+from ..lang.checker import Checker, RuleBase
+from ..lang.diagnostics import Diagnostic, DiagnosticError
+from ..lang.syntax import parse
+from ..resources import STANDARD_RULES
 
-_HERE = Path(__file__).resolve().parent
 # installed: engine/_rules (setup.cfg package_dir); in a checkout: rules/ beside engine/
-STANDARD_RULES = _HERE / "_rules" if (_HERE / "_rules").is_dir() else _HERE.parent / "rules"
 MAX_FILE_BYTES = 2 << 20  # a rule file larger than this is not a hand-written pack
 MAX_FILES = 500
 MAX_RULES = 5000
@@ -117,32 +117,9 @@ def load(paths, rule_path=None, with_imports: bool = True) -> RuleBase:
     if checker.diags:
         raise DiagnosticError(checker.diags, sources)
     base.sources = sources
-    # compiling finds the joins the engine cannot evaluate; report them at check time too
-    from .compiler import compile_rules
-
-    _check_engine_limits(base, compile_rules(base))
+    # compiling finds the joins no engine can evaluate (an IR-level error): report them at load
+    base.ir = compile_rules(base)
     return base
-
-
-def _check_engine_limits(base: RuleBase, ir: dict) -> None:
-    """A rule beyond what one durable ruleset can hold, even alone, would fail (or hang) only
-    when the rules are loaded into the engine: `check` says so first. Several rules that
-    fit alone always fit, in as many rulesets as they need (durable_backend.plan)."""
-    from .durable_backend import limit_problems
-
-    types = set(ir["types"]) | {p["type"] for r in ir["rules"] for p in r["patterns"]}
-    codes = {t: i for i, t in enumerate(sorted(types))}
-    diags, seen = [], set()
-    for problem in limit_problems(ir["rules"], codes):
-        rule_id = problem.rule["id"]
-        if rule_id in seen:  # variants of one rule (compiler._null_safe_variants)
-            continue
-        seen.add(rule_id)
-        message = f"rule `{rule_id}` is too large for the rule engine: {problem.reason}"
-        hint = "split it into smaller rules, or derive a fact that carries part of the conditions"
-        diags.append(Diagnostic(base.rules[rule_id].rule.id_pos, message, hint))
-    if diags:
-        raise DiagnosticError(diags, base.sources)
 
 
 def _resolve_imports(programs, packs, search_dirs, diags, sources, loaded):

@@ -28,7 +28,7 @@ from pygments.token import (
     Whitespace,
 )
 
-from .syntax import ZH_KEYWORDS
+from .keywords import ZH_KEYWORDS
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _WORD = rf"A-Za-z0-9_{_CJK}"
@@ -63,7 +63,7 @@ FALLBACK_FUNCTIONS = ("workdays", "days", "len", "min", "max", "coalesce", "numb
 
 def _functions() -> tuple[str, ...]:
     try:
-        from .functions import FUNCTIONS as registered
+        from ..ir.functions import FUNCTIONS as registered
     except Exception:  # pragma: no cover - highlighting never fails for this
         registered = FALLBACK_FUNCTIONS
     return tuple(sorted(set(registered) | set(AGGREGATES), key=lambda w: (-len(w), w)))

@@ -23,9 +23,9 @@ from typing import Any
 
 import yaml
 
-from .diagnostics import closest
-from .errors import XukeError
-from .schema import RECORD_FIELDS, SEVERITIES
+from ..domain.schema import RECORD_FIELDS, SEVERITIES
+from ..errors import XukeError
+from ..lang.diagnostics import closest
 
 CONFIG_NAME = "xuke.yaml"
 STANDARD = "standard"  # in `packs:`, every standard pack
@@ -211,7 +211,7 @@ class Config:
     def work_calendar(self, override: str | os.PathLike | None = None):
         """The working-day calendar: `override` (the `--calendar` option) wins over
         `calendar:` here; neither gives the official calendar alone."""
-        from .calendar import WorkCalendar
+        from ..domain.calendar import WorkCalendar
 
         if override is not None:
             return WorkCalendar.load(override)
@@ -317,9 +317,9 @@ def template_text(lang: str = "zh") -> str:
     """The commented `xuke.yaml` written by `xuke init`, its comments in `lang`."""
     if lang not in LANGS:
         raise XukeError(f"unknown language {lang!r} (use zh or en)")
-    from importlib import resources
+    from ..resources import PACKAGE
 
-    raw = resources.files("engine.templates").joinpath("xuke.yaml").read_text(encoding="utf-8")
+    raw = (PACKAGE / "templates" / "xuke.yaml").read_text(encoding="utf-8")
     out = []
     for line in raw.splitlines():
         stripped = line.lstrip()
@@ -346,7 +346,7 @@ def init_config(path: str | os.PathLike = CONFIG_NAME, lang: str = "zh") -> Path
     except FileExistsError:
         raise XukeError(f"{_display(path)} already exists; edit it, or remove it to start again") from None
     except OSError as e:
-        from .reports.atomic import write_error
+        from ..reports.atomic import write_error
 
         raise write_error(path, e) from None
     return path
@@ -505,7 +505,7 @@ class _Validator:
             self.fail(("calendar",), f"calendar: expected a file name or a mapping with "
                                      f"{', '.join(CALENDAR_KEYS)}, got {_kind(value)}")  # fmt: skip
         self.keys(value, CALENDAR_KEYS, ("calendar",))
-        from .calendar import WorkCalendar
+        from ..domain.calendar import WorkCalendar
 
         try:
             WorkCalendar.load(data=value)  # every date, year and overlap checked now

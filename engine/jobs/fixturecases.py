@@ -28,13 +28,13 @@ from pathlib import Path
 import orjson
 import yaml
 
+from ..domain.schema import RECORD_FIELDS
+from ..domain.values import normalise
+from ..errors import XukeError
+from ..ir.compiler import compile_rules
+from ..lang.checker import RuleBase
+from ..run.runtime import CompiledProgram, Context, input_fact
 from .audit import audit_files
-from .checker import RuleBase
-from .compiler import compile_rules
-from .errors import XukeError
-from .runtime import CompiledProgram, Context, input_fact
-from .schema import RECORD_FIELDS
-from .values import normalise
 
 _SPECS = {s.name: s for s in RECORD_FIELDS}
 _KEYS = {"name", "record", "records", "input", "expected", "fires", "includes", "excludes", "as_of"}
@@ -51,7 +51,14 @@ class CaseResult:
 
 
 def is_fixture_file(path: Path) -> bool:
+    """A file of YAML fixture cases named on the command line: any .yaml but xuke.yaml."""
     return path.suffix.lower() in (".yaml", ".yml") and not path.name.startswith("xuke.")
+
+
+def is_fixture_in_folder(path: Path) -> bool:
+    """Found under a folder, only NAME.test.yaml is a fixture file: packs keep other YAML
+    beside them (rules/data/), which `xuke test rules/` must not read as cases."""
+    return path.name.lower().endswith((".test.yaml", ".test.yml"))
 
 
 def _line_of(node, index: int) -> int:

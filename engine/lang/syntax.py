@@ -5,28 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from functools import lru_cache
-from pathlib import Path
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
+from ..resources import GRAMMAR_DIR
 from . import ast as A
-from .checker import MAX_NUMBER
 from .diagnostics import Diagnostic, DiagnosticError
+from .keywords import ZH_KEYWORDS
+from .limits import MAX_DEPTH, MAX_NUMBER, deep_recursion
 
-_HERE = Path(__file__).resolve().parent
-# installed: engine/_grammar (setup.cfg package_dir); in a checkout: grammar/ beside engine/
-GRAMMAR_PATH = (_HERE / "_grammar" if (_HERE / "_grammar").is_dir() else _HERE.parent / "grammar") / "xuke.lark"
+GRAMMAR_PATH = GRAMMAR_DIR / "xuke.lark"
 
-# Chinese alias -> canonical English keyword (DSL.md, "Chinese keywords")
-ZH_KEYWORDS = {
-    "规则": "rule", "级别": "severity", "依据": "cites", "标签": "tags", "当": "when", "则": "then",
-    "推出": "assert", "报告": "report", "示例": "examples", "违反": "violates", "通过": "passes",
-    "结束": "end", "且": "and", "或": "or", "非": "not", "存在": "exists", "常量": "const",
-    "事实": "fact", "汇总": "summary", "按": "by", "引入": "import", "规则包": "pack", "版本": "version",
-    "严重": "critical", "错误": "error", "警告": "warning", "提示": "info", "截至": "as_of",
-}  # fmt: skip
-EN_KEYWORDS = {en: zh for zh, en in ZH_KEYWORDS.items()}
 
 # Terminal names -> what a rule author would call them
 _TERMINAL_WORDS = {
@@ -574,6 +564,7 @@ def _token_word(tok: Token) -> str:
     return f"`{tok.value}`"
 
 
+@deep_recursion
 def parse(source: str, file: str = "<string>") -> A.Program:
     """Parse one rule file. Raises DiagnosticError (with every diagnostic found)."""
     comments: list = []
@@ -598,7 +589,6 @@ def parse(source: str, file: str = "<string>") -> A.Program:
     return A.Program(file, pack, stmts, tuple(comments), source, builder.surface)
 
 
-MAX_DEPTH = 256  # nesting levels: a 200-way `or` passes; far within the raised recursion limit
 _FOLDED = {"or_expr", "and_expr", "sum", "product"}  # `a or b or c` folds into a chain
 
 
@@ -624,6 +614,7 @@ def _too_deep(tree, file: str) -> Diagnostic | None:
     return None
 
 
+@deep_recursion
 def parse_expr(source: str, file: str = "<expr>"):
     try:
         tree = parser().parse(source, start="template_expr")

@@ -14,7 +14,7 @@ from decimal import Decimal
 import durable_rules_engine as dre
 import orjson
 
-from .evaluate import literal_value
+from ..ir.evaluate import literal_value
 
 _OPS = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
 _names = itertools.count()

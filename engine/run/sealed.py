@@ -27,7 +27,7 @@ import struct
 from collections.abc import Iterator
 from typing import IO, Any
 
-from .errors import XukeError
+from ..errors import XukeError
 
 KEY_BYTES = 32
 _HEAD = struct.Struct("<Q32s")  # payload length, HMAC-SHA256 of the payload

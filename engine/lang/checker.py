@@ -6,16 +6,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ..domain.schema import (
+    BUILTIN_SCHEMAS,
+    CLAUSE_FIELDS,
+    DOCUMENT_FIELDS,
+    FINDING_FIELDS,
+    RECORD_FIELDS,
+    SEVERITIES,
+)
+from ..ir.functions import FUNCTIONS, SignatureError, check_call
+from ..ir.regexes import RegexProblem, compile_regex
 from . import ast as A
 from . import types as T
 from .diagnostics import Diagnostic, did_you_mean
-from .functions import FUNCTIONS, SignatureError, check_call
-from .regexes import RegexProblem, compile_regex
-from .schema import BUILTIN_SCHEMAS, CLAUSE_FIELDS, DOCUMENT_FIELDS, FINDING_FIELDS, RECORD_FIELDS, SEVERITIES
+from .limits import MAX_NUMBER, deep_recursion
 
 INPUT_TYPES = ("record", "document", "clause")  # facts that come from input, never asserted
 AS_OF = "AS_OF"  # the built-in constant: the audit date
-MAX_NUMBER = 2**53  # integers beyond this lose precision (or fail) as JSON numbers in the engine
 
 
 @dataclass
@@ -63,6 +70,7 @@ class RuleBase:
     summary_consts: dict[str, dict]
     finding_producers: dict[str, frozenset]  # (rule id, pattern index) key -> producer rule ids
     sources: dict[str, str] = field(default_factory=dict)
+    ir: dict | None = None  # the whole base compiled, set by the loader (jobs.loader.load)
 
     def ordered_rules(self) -> list[RuleInfo]:
         return [self.rules[k] for k in sorted(self.rules)]
@@ -92,6 +100,7 @@ class Checker:
         self.diags.append(Diagnostic(pos, message, hint, related=tuple(related)))
 
     # ---- whole-program passes ----
+    @deep_recursion
     def run(self) -> RuleBase:
         self._declarations()
         for prog in self.programs:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 
-from .errors import XukeError
+from ..errors import XukeError
 
 
 class DaskExecutor:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from . import types as T
+from ..lang import types as T
 
 
 class SignatureError(Exception):
@@ -99,7 +99,7 @@ def _number(ctx, value):
         return value
     if isinstance(value, Decimal | float):
         return int(value)
-    from .numerals import parse_number
+    from ..domain.numerals import parse_number
 
     return parse_number(str(value))
 
@@ -110,7 +110,7 @@ def _text_pred(name, attr):
         return T.BOOL
 
     def impl(ctx, text):
-        from . import legaltext
+        from ..domain import legaltext
 
         return bool(getattr(legaltext, attr)(text))
 
@@ -164,7 +164,7 @@ def _text_fn(name, attr, doc):
         return T.TEXT
 
     def impl(ctx, text):
-        from . import legaltext
+        from ..domain import legaltext
 
         return getattr(legaltext, attr)(text)
 
@@ -204,7 +204,7 @@ def _text_to_int_fn(name, attr, doc):
         return T.INT
 
     def impl(ctx, text):
-        from . import legaltext
+        from ..domain import legaltext
 
         return getattr(legaltext, attr)(text)
 

@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checker import RuleBase
-from .compiler import compile_rules
-from .errors import XukeError
-from .runtime import CompiledProgram, Context, input_fact
-from .sources.documents import read_document
+from ..errors import XukeError
+from ..ir.compiler import compile_rules
+from ..lang.checker import RuleBase
+from ..run.runtime import CompiledProgram, Context, input_fact
+from ..sources.documents import read_document
 
 DOCUMENT_SUFFIXES = (".txt", ".md", ".docx")
 

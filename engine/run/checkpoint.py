@@ -26,8 +26,8 @@ from __future__ import annotations
 import hashlib
 import os
 
+from ..errors import XukeError
 from . import sealed
-from .errors import XukeError
 
 VERSION = 1
 HEAD = 1 << 20  # bytes of each input that are hashed

@@ -16,9 +16,9 @@ from typing import Any
 
 import orjson
 
+from ..findings import Finding
+from ..ir.evaluate import compile_expr, literal_value, render_value
 from .durable_backend import Ruleset, engine_value, plan
-from .evaluate import compile_expr, literal_value, render_value
-from .findings import Finding
 
 
 @dataclass

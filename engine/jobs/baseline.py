@@ -21,8 +21,8 @@ from collections.abc import Iterable, Iterator, Mapping, Set
 from pathlib import Path
 from typing import Any
 
-from .errors import XukeError
-from .reports.atomic import atomic_write
+from ..errors import XukeError
+from ..reports.atomic import atomic_write
 
 BASELINE_VERSION = 1
 _SUBJECT_CHARS = 80

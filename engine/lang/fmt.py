@@ -23,7 +23,9 @@ from decimal import Decimal
 from lark import Token, Tree
 
 from . import ast as A
-from .syntax import EN_KEYWORDS, ZH_KEYWORDS, parse, parser
+from .keywords import EN_KEYWORDS, ZH_KEYWORDS
+from .limits import deep_recursion
+from .syntax import parse, parser
 
 WIDTH = 100  # a pattern or an assert wider than this breaks one constraint per line
 INDENT = "  "
@@ -51,6 +53,7 @@ def format_program(program: A.Program, keywords: str | None = None) -> str:
     return _Printer(program, surface, tree).run()
 
 
+@deep_recursion
 def format_source(source: str, file: str = "<string>", keywords: str | None = None) -> str:
     """Parse and format one rule file (raises DiagnosticError on a syntax error)."""
     return format_program(parse(source, file), keywords)

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 import chinese_calendar
 import yaml
 
-from .errors import CalendarError, XukeError
+from ..errors import CalendarError, XukeError
 from .values import MAX_YEAR, MIN_YEAR, parse_date
 
 _KEYS = ("holidays", "workdays", "years")
