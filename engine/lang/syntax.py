@@ -31,16 +31,16 @@ _TERMINAL_WORDS = {
 
 @lru_cache(maxsize=1)
 def parser() -> Lark:
-    return Lark(
+    # Never Lark's cache=True: it unpickles a file of a predictable name in the shared
+    # temporary directory (B18). The built tables are kept in xuke's private, signed cache.
+    from .grammar_cache import cached_parser
+
+    return cached_parser(
         GRAMMAR_PATH.read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer="contextual",
-        start=["start", "template_expr"],
-        propagate_positions=True,
-        maybe_placeholders=True,
-        cache=True,
-        lexer_callbacks={"COMMENT": _collect_comment},
-    )
+        {"parser": "lalr", "lexer": "contextual", "start": ["start", "template_expr"],
+         "propagate_positions": True, "maybe_placeholders": True},
+        {"COMMENT": _collect_comment},
+    )  # fmt: skip
 
 
 # The lexer hands comments to this sink while it parses: the real lexer knows where strings

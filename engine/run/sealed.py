@@ -66,11 +66,18 @@ def user_key() -> bytes:
                 fh.flush()
                 os.fsync(fh.fileno())
         with open(path, "rb") as fh:
+            st = os.fstat(fh.fileno())
             key = fh.read(KEY_BYTES + 1)
     except OSError as e:
         raise XukeError(
             f"checkpoint key {path}: {e.strerror or e}; set XUKE_KEY_FILE to a file you can write"
         ) from None
+    # whoever can read the key can sign a pickle that this user's xuke will run
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        raise XukeError(f"checkpoint key {path}: owned by another user (uid {st.st_uid}); it is not used")
+    if hasattr(os, "geteuid") and st.st_mode & 0o077:
+        raise XukeError(f"checkpoint key {path}: other users may read it (mode {st.st_mode & 0o777:o}); "
+                        "remove it to make a new one")  # fmt: skip
     if len(key) != KEY_BYTES:
         # cut short (killed while it was being made): nothing it signed can be checked
         raise XukeError(f"checkpoint key {path}: not a key ({len(key)} bytes); remove it to make a new one")
