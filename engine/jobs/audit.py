@@ -364,7 +364,7 @@ class Spool:
     in a checkpoint directory is kept (`keep`) and reopened where its last commit ended."""
 
     def __init__(self, directory: str | None = None, path: str | None = None, keep: bool = False,
-                 resume: tuple[int, int] | None = None, key: bytes | None = None):  # fmt: skip
+                 resume: tuple[int, int] | None = None, key: bytes | None = None, opener=None):  # fmt: skip
         # every batch is signed (engine.sealed): a spool kept in a checkpoint directory
         # with the user's key, a temporary one with a key only this process knows
         self._key = key or sealed.process_key()
@@ -379,8 +379,9 @@ class Spool:
             except OSError:  # a system that cannot unlink an open file keeps it until close
                 pass
         else:
+            # `opener`: a checkpoint's, which never follows a link (engine/safefs.py)
             self.path = path
-            self._out = open(path, "r+b" if resume and os.path.exists(path) else "w+b")  # noqa: SIM115
+            self._out = open(path, "r+b" if resume and os.path.exists(path) else "w+b", opener=opener)  # noqa: SIM115
         self.keep = keep
         size, self.count = resume or (0, 0)
         self._out.truncate(size)
@@ -391,8 +392,17 @@ class Spool:
         get `shift` added to their rows."""
         count = len(items) if count is None else count
         if count:
-            sealed.write(self._out, self._key, (shift, items))
+            try:
+                sealed.write(self._out, self._key, (shift, items))
+            except OSError as e:
+                raise self._write_error(e) from None
             self.count += count
+
+    def _write_error(self, e: OSError) -> XukeError:
+        """A full disk under the spool, said as such (not as the report's own write)."""
+        from ..reports.atomic import write_error
+
+        return write_error(self.path or os.path.join(tempfile.gettempdir(), "(a temporary spool)"), e)
 
     def __len__(self) -> int:
         return self.count
@@ -418,14 +428,17 @@ class Spool:
 
     def sync(self) -> tuple[int, int]:
         """Flush to the disk; (size, count) to reopen it with."""
-        self._out.flush()
-        os.fsync(self._out.fileno())
+        try:
+            self._out.flush()
+            os.fsync(self._out.fileno())
+        except OSError as e:
+            raise self._write_error(e) from None
         return self._out.tell(), self.count
 
     def _reader(self):
-        """What was written, from the start: by its path, or through the open file of a
-        temporary spool, whose path is gone."""
-        return open(self.path, "rb") if self.path else _Reader(self._out.fileno())
+        """What was written, from the start, through the open file (never reopened by its
+        path: a temporary spool's is gone, and a checkpoint's could have been swapped)."""
+        return _Reader(self._out.fileno())
 
     def close(self):
         self._out.close()
@@ -438,17 +451,46 @@ class Spool:
 
 class LineSpool(Spool):
     """Report lines already rendered (JSONL bytes), in order: plain text, never unpickled,
-    so a checkpoint may keep it like the other spools."""
+    so a checkpoint may keep it like the other spools. The bytes are hashed as they are
+    written; the digest is committed with the checkpoint's signed state and checked when a
+    resumed run reopens the lines and as they are read out (B21: edited lines were copied
+    into the report)."""
+
+    def __init__(self, directory=None, path=None, keep=False, resume=None, key=None, opener=None):
+        self._sha = hashlib.sha256()
+        super().__init__(directory, path, keep, resume and resume[:2], key, opener)
+        if resume:
+            with self._reader() as fh:
+                left = resume[0]
+                while left and (block := fh.read(min(left, 1 << 20))):
+                    self._sha.update(block)
+                    left -= len(block)
+            self._check(self._sha, resume[2])
+
+    def _check(self, sha, digest: str) -> None:
+        if sha.hexdigest() != digest:
+            raise XukeError(f"{self.path or 'the rendered findings'}: changed since xuke wrote it; it is not "
+                            "used. Remove the checkpoint directory to start again")  # fmt: skip
 
     def add(self, data: bytes, count: int = 0, shift: int = 0) -> None:
-        self._out.write(data)
+        try:
+            self._out.write(data)
+        except OSError as e:
+            raise self._write_error(e) from None
+        self._sha.update(data)
         self.count += count
+
+    def sync(self) -> tuple[int, int, str]:
+        return (*super().sync(), self._sha.hexdigest())
 
     def __iter__(self):
         self._out.flush()
+        sha = hashlib.sha256()
         with self._reader() as fh:
             while block := fh.read(1 << 20):
+                sha.update(block)
                 yield block
+        self._check(sha, self._sha.hexdigest())  # the report being written is then abandoned
 
 
 class _Reader:
@@ -523,17 +565,13 @@ class _Run:
         if render is not None:
             self.rendered = LineSpool(
                 spool_dir, checkpoint.path("findings.jsonl") if checkpoint else None, keep=bool(checkpoint),
-                resume=saved and saved["rendered"],
+                resume=saved and saved["rendered"], opener=checkpoint and checkpoint.opener,
             )  # fmt: skip
         if checkpoint:
-            key = checkpoint.key
-            self.findings = Spool(
-                path=checkpoint.path("findings"), keep=True, resume=saved and saved["findings"], key=key
-            )
-            self.rejects = Spool(
-                path=checkpoint.path("rejects"), keep=True, resume=saved and saved["rejects"], key=key
-            )
-            self.ids = Spool(path=checkpoint.path("ids"), keep=True, resume=saved and saved["ids"], key=key)
+            kept = {"keep": True, "key": checkpoint.key, "opener": checkpoint.opener}
+            self.findings = Spool(path=checkpoint.path("findings"), resume=saved and saved["findings"], **kept)
+            self.rejects = Spool(path=checkpoint.path("rejects"), resume=saved and saved["rejects"], **kept)
+            self.ids = Spool(path=checkpoint.path("ids"), resume=saved and saved["ids"], **kept)
         else:
             self.findings, self.rejects, self.ids = Spool(spool_dir), Spool(spool_dir), None
         self.totals = _Totals(saved and saved["totals"])
@@ -577,7 +615,7 @@ class _Run:
         self.findings.add(result.findings, sum(result.by_rule.values()), result.shift)
         if self.render is not None:
             self.add_rendered(result.findings, result.shift)
-        self.rejects.add([{"file": file, "row": r.row, "reason": r.reason} for r in result.rejects])
+        self.rejects.add([_reject(file, r) for r in result.rejects])
         self.position = position
         if self.checkpoint:
             if seen is not None and seen.journal[0]:
@@ -609,7 +647,8 @@ class _Run:
             # between, the resumed run cuts the spool back to the committed nothing
             self.commit(ids=(0, 0))
             self.ids.close()
-            self.ids = Spool(path=self.checkpoint.path("ids"), keep=True, key=self.checkpoint.key)
+            self.ids = Spool(path=self.checkpoint.path("ids"), keep=True, key=self.checkpoint.key,
+                             opener=self.checkpoint.opener)  # fmt: skip
 
     def commit(self, summary: dict | None = None, ids: tuple[int, int] | None = None) -> None:
         self.checkpoint.commit({
@@ -823,6 +862,14 @@ def _ranged_file(run: _Run, index: int, file: str, source: RecordSource, pool, t
             seen.add_digest(h, row)
         pos, rows, lines = result.stop, rows + result.rows_read, result.lines
         run.consume(file, result, _position(index, pos, rows, lines, n + 1), seen)
+
+
+def _reject(file: str, r: Reject) -> dict:
+    """A rejected row as reported; a workbook's also names its sheet and the row there (B25)."""
+    out = {"file": file, "row": r.row, "reason": r.reason}
+    if r.sheet is not None:
+        out["sheet"], out["sheet_row"] = r.sheet, r.line
+    return out
 
 
 def _fingerprint(base: RuleBase, files, calendar, as_of, encoding, sheet, aliases, severity) -> str:
