@@ -18,7 +18,9 @@ from datetime import date, timedelta
 import chinese_calendar
 import yaml
 
+from .. import yamlsafe
 from ..errors import CalendarError, XukeError
+from ..safefs import read_small
 from .values import MAX_YEAR, MIN_YEAR, parse_date
 
 _KEYS = ("holidays", "workdays", "years")
@@ -125,11 +127,12 @@ class WorkCalendar:
 
 def _read_yaml(name: str) -> object:
     try:
-        with open(name, encoding="utf-8") as f:
-            text = f.read()
+        text = read_small(name, yamlsafe.MAX_BYTES, name).decode("utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise XukeError(f"{name}: cannot read calendar file: {getattr(e, 'strerror', None) or e}") from None
     try:
+        # aliases measured before anything walks the dates (B20)
+        yamlsafe.check_expansion(yaml.compose(text, Loader=yaml.SafeLoader), name)
         return yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)

@@ -18,11 +18,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Set
-from pathlib import Path
 from typing import Any
 
 from ..errors import XukeError
 from ..reports.atomic import atomic_write
+from ..safefs import read_small
 
 BASELINE_VERSION = 1
 _SUBJECT_CHARS = 80
@@ -64,11 +64,15 @@ def write_baseline(path: str | os.PathLike, findings: Iterable) -> int:
     return len(entries)
 
 
+MAX_BYTES = 2**30  # a baseline file (about ten million findings) is read up to this
+
+
 def load_baseline(path: str | os.PathLike) -> set[str]:
     """The fingerprints recorded in a baseline file."""
     label = os.fspath(path)
     try:
-        raw = Path(path).read_bytes()
+        # a regular file only, and at most MAX_BYTES of it: a FIFO or /dev/zero never ends (B20)
+        raw = read_small(path, MAX_BYTES, f"baseline {label}")
     except FileNotFoundError:
         raise XukeError(
             f"baseline {label}: no such file (record one with --write-baseline {label})"
@@ -83,6 +87,8 @@ def load_baseline(path: str | os.PathLike) -> set[str]:
         raise XukeError(f"baseline {label}: not UTF-8 text (byte {e.start})") from None
     except json.JSONDecodeError as e:
         raise XukeError(f"baseline {label}:{e.lineno}:{e.colno}: not JSON: {e.msg}") from None
+    except RecursionError:  # json recurses once per level: 100,000 [ overflowed the stack
+        raise XukeError(f"baseline {label}: not a xuke baseline (JSON nested too deeply)") from None
     if not isinstance(doc, dict) or doc.get("tool") != "xuke" or "findings" not in doc:
         raise XukeError(f"baseline {label}: not a xuke baseline (expected an object with "
                         f'"tool": "xuke" and "findings"; write one with --write-baseline)')  # fmt: skip

@@ -23,9 +23,11 @@ from typing import Any
 
 import yaml
 
+from .. import yamlsafe
 from ..domain.schema import RECORD_FIELDS, SEVERITIES
 from ..errors import XukeError
 from ..lang.diagnostics import closest
+from ..safefs import read_small
 
 CONFIG_NAME = "xuke.yaml"
 STANDARD = "standard"  # in `packs:`, every standard pack
@@ -277,7 +279,7 @@ def load_config(path: str | os.PathLike | None) -> Config:
     path = Path(path)
     label = _display(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_small(path, yamlsafe.MAX_BYTES, label).decode("utf-8-sig")
     except FileNotFoundError:
         raise XukeError(f"{label}: no such file") from None
     except IsADirectoryError:
@@ -296,6 +298,7 @@ def parse_config(text: str, path: str | os.PathLike = CONFIG_NAME) -> Config:
     lines: dict[tuple, int] = {}
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+        yamlsafe.check_expansion(root, label)  # before _index walks it (B20)
         if root is not None:
             _index(root, (), lines, label)
         data = yaml.safe_load(text)

@@ -12,6 +12,7 @@ from ..lang.checker import Checker, RuleBase
 from ..lang.diagnostics import Diagnostic, DiagnosticError
 from ..lang.syntax import parse
 from ..resources import STANDARD_RULES
+from ..safefs import NotRegular, TooLarge, read_small
 
 # installed: engine/_rules (setup.cfg package_dir); in a checkout: rules/ beside engine/
 MAX_FILE_BYTES = 2 << 20  # a rule file larger than this is not a hand-written pack
@@ -44,11 +45,15 @@ def rule_files(paths) -> list[Path]:
 
 
 def read_rule_file(path: Path) -> str:
+    # a regular file only, and no more than the limit read: a FIFO named x.rules beside an
+    # importing pack blocked for ever, a link to /dev/zero filled the memory (B20)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise XukeError(f"{path}: {size} bytes; a rule file may have at most {MAX_FILE_BYTES}")
-        data = path.read_bytes()
+        data = read_small(path, MAX_FILE_BYTES, str(path))
+    except TooLarge:
+        raise XukeError(f"{path}: more than {MAX_FILE_BYTES} bytes; a rule file may have at most "
+                        f"{MAX_FILE_BYTES}") from None  # fmt: skip
+    except NotRegular:
+        raise XukeError(f"{path}: not a rule file (a device, a pipe or a socket)") from None
     except OSError as e:
         raise XukeError(f"{path}: cannot read: {e.strerror}") from None
     try:

@@ -627,9 +627,15 @@ def _chinese_counting(n: int) -> str:
     return out
 
 
+MAX_LETTER_REPEAT = 100  # beyond ZZZ… of 100 letters (item 2,600) a letter label is written in digits
+
+
 def _letters(n: int) -> str:
-    # Word repeats the letter: A..Z, AA..ZZ, AAA..
-    return chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else str(n)
+    # Word repeats the letter: A..Z, AA..ZZ, AAA.. A list that starts at 2,000,000,000 made
+    # a label of 77 million letters per paragraph (B20): past the cap the number is shown.
+    if not 0 < n <= 26 * MAX_LETTER_REPEAT:
+        return str(n)
+    return chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1)
 
 
 def _roman(n: int) -> str:
@@ -663,12 +669,24 @@ def _format_number(n: int, fmt: str) -> str:
     return str(n)
 
 
+def _refuse_dtd(document, file: str) -> None:
+    """Word never writes a DTD. Text held in an entity it declares was invisible to lint
+    (python-docx does not expand entities) and broke --annotate (B23): refused, as
+    defusedxml refuses them."""
+    for part in document.part.package.iter_parts():
+        element = getattr(part, "_element", None)
+        if element is not None and element.getroottree().docinfo.doctype:
+            raise InputError(f"{file}: {part.partname.lstrip('/')} declares a DTD (Word never writes one); "
+                             "save the draft again from Word")  # fmt: skip
+
+
 def _read_docx(path: Path, file: str):
     import docx
 
     check_zip(path, file, MAX_DOCX_BYTES, MAX_DOCX_RATIO, "not a .docx file (not a valid zip archive)")
     try:
         document = docx.Document(str(path))
+        _refuse_dtd(document, file)
         paragraphs = docx_paragraphs(document)
         style_names = {s.style_id: (s.name or "") for s in document.styles}
         numbering = ListNumbering(document)

@@ -489,12 +489,13 @@ class RecordSource:
             yield Reject(n, problem, layout.raw(cells), None, line), mark
 
     def _iter_xlsx(self, seen, n):
-        for sheet, line, cells in self._file.rows():
+        for sheet, line, cells, beyond in self._file.rows():
             layout = self._layouts[sheet]
             ncols = layout.ncols
-            if len(cells) > ncols and not _blank(cells[ncols:]):
+            if beyond is not None:
                 n += 1
-                yield Reject(n, f"cells beyond the header's {ncols} columns", layout.raw(cells), sheet, line)
+                raw = {**layout.raw(cells), f"_col{beyond[0]}": as_text(beyond[1])}
+                yield Reject(n, f"cells beyond the header's {ncols} columns", raw, sheet, line)
                 continue
             if len(cells) < ncols:
                 cells = [*cells, *(None,) * (ncols - len(cells))]
@@ -541,7 +542,9 @@ class RecordSource:
                 owner[name] = key
                 value = get(raw, _MISS) if raw.__class__ is str else _MISS
                 if value is _MISS:
-                    value = convert(raw)
+                    # no record field holds a structure: an object id was taken as its repr (B25)
+                    kind = _STRUCTURES.get(raw.__class__)
+                    value = convert(raw) if kind is None else _Bad(f"{name}: a JSON {kind}, not a value")
                 if value is None:
                     continue
                 if value.__class__ is _Bad:
@@ -549,6 +552,9 @@ class RecordSource:
                     continue
                 values[name] = value
             yield self._finish(n, values, extra, errors, seen, None, line, _json_raw, obj), mark
+
+
+_STRUCTURES = {dict: "object", list: "array"}
 
 
 def _json_raw(obj: dict) -> dict[str, str]:
