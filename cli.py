@@ -182,7 +182,8 @@ def _reported(args, findings, summary):
     path = args.write_baseline or args.baseline
     if path is None and not cfg.changes_findings:
         return findings, summary
-    view = FindingView(findings, cfg, load_baseline(path) if path else None)
+    known = getattr(args, "_baseline", None) if path == args.baseline else None  # read before the work
+    view = FindingView(findings, cfg, known if known is not None else load_baseline(path) if path else None)
     by_rule, hidden = view.tally()
     notes = {}
     if path:
@@ -190,6 +191,46 @@ def _reported(args, findings, summary):
         if hidden and not args.write_baseline:
             print(_("baseline.hidden", n=hidden, path=path), file=sys.stderr)
     return view, refresh_summary(summary, by_rule, **notes)
+
+
+def _check_encoding(args) -> None:
+    """--encoding names a text encoding a file can be read in (B25: rot13, hex and idna
+    gave tracebacks)."""
+    if getattr(args, "encoding", None):
+        from xuke.sources.csvreader import text_codec
+
+        text_codec(args.encoding)
+
+
+def _check_paths(args, inputs) -> None:
+    """Before anything is read or written: no output is an input or another output (B22),
+    and a --baseline is read now, so a bad one fails before the work rather than after."""
+    from xuke.jobs.baseline import load_baseline
+
+    _check_encoding(args)
+    from xuke.jobs.outputs import check_outputs
+
+    cfg = _config(args)
+    given = [("input", f) for f in inputs]
+    given += [(o, getattr(args, a, None)) for o, a in (("--calendar", "calendar"), ("--baseline", "baseline"))]
+    given += [("--rules", str(p)) for p in _rule_files_given(args)]
+    given.append(("xuke.yaml", str(cfg.path) if cfg.path else None))
+    outputs = [(o, getattr(args, a, None)) for o, a in (("-o", "output"), ("--rejects", "rejects"),
+                                                        ("--xlsx", "xlsx"), ("--annotate", "annotate"))]  # fmt: skip
+    check_outputs(outputs, given)
+    # --write-baseline may be the --baseline it replaces (docs/configuration.md)
+    check_outputs([("--write-baseline", args.write_baseline)], [g for g in given if g[0] != "--baseline"] + outputs)
+    if args.baseline and not args.write_baseline:
+        args._baseline = load_baseline(args.baseline)
+
+
+def _rule_files_given(args) -> list:
+    from xuke.jobs.loader import rule_files
+
+    try:
+        return rule_files(args.rules or [])
+    except XukeError:  # loading the packs reports it
+        return []
 
 
 def _cmd_check(args) -> int:
@@ -447,6 +488,7 @@ def _cmd_audit(args) -> int:
     from xuke.jobs.packs import load_packs
 
     as_of = _as_of(args.as_of)
+    _check_paths(args, args.files)
     cfg = _config(args)
     base = load_packs(args.rules or cfg.rule_paths())
     cfg.prepare(base)  # checks rule ids and thresholds against the packs, applies the thresholds
@@ -543,6 +585,7 @@ def _cmd_lint(args) -> int:
     from xuke.reports.emit import emit
     from xuke.run.runtime import CompiledProgram
 
+    _check_paths(args, args.files)
     cfg = _config(args)
     base = load_packs(args.rules or cfg.rule_paths())
     cfg.prepare(base)
@@ -578,6 +621,7 @@ def _cmd_explain(args) -> int:
 
     if not args.case and not args.rule:
         raise XukeError(_("usage.explain"))
+    _check_encoding(args)
     cfg = _config(args)
     base = load_packs(args.rules or cfg.rule_paths())
     cfg.prepare(base)
@@ -597,7 +641,9 @@ def _cmd_explain(args) -> int:
     for item in RecordSource(args.file, encoding=args.encoding, aliases=cfg.aliases):
         if isinstance(item, Reject):
             if args.case and item.raw and args.case in item.raw.values():
-                console.print(_("explain.rejected", file=args.file, row=item.row, reason=item.reason))
+                from xuke.reports.visible import VisibleText
+
+                console.print(VisibleText(_("explain.rejected", file=args.file, row=item.row, reason=item.reason)))
                 return 2
             continue
         if args.case and item.values.get("case_id") != args.case:

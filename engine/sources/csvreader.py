@@ -40,12 +40,28 @@ _CSV_REASONS = {
 }
 
 
-def codec_name(encoding: str) -> str:
-    """Python's name for an encoding, with the GBK family widened to GB18030."""
+def text_codec(encoding: str) -> codecs.CodecInfo:
+    """The codec of a text encoding a file can be read in, or InputError: not rot13, hex or
+    base64 (codecs between str and str or bytes and bytes), nor idna, punycode or
+    `undefined`, which cannot decode a file's bytes (they raised tracebacks: B25)."""
     try:
-        name = codecs.lookup(encoding).name
+        info = codecs.lookup(encoding)
     except LookupError:
         raise InputError(f"unknown encoding {encoding!r}") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise InputError(f"encoding {encoding!r} is not a text encoding")
+    try:
+        ok = isinstance(codecs.decode(b"a,\n\xff", info.name, "replace"), str)
+    except (UnicodeError, TypeError, ValueError, LookupError):
+        ok = False
+    if not ok:
+        raise InputError(f"encoding {encoding!r} cannot read a file (use utf-8, gb18030, gbk or big5)")
+    return info
+
+
+def codec_name(encoding: str) -> str:
+    """Python's name for an encoding, with the GBK family widened to GB18030."""
+    name = text_codec(encoding).name
     if name == "utf-8-sig":
         return "utf-8"  # the readers skip a BOM themselves
     return "gb18030" if name.replace("-", "_") in _GB_FAMILY else name
