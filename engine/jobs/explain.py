@@ -6,12 +6,12 @@ decided."""
 from __future__ import annotations
 
 from rich.console import Console
-from rich.text import Text
 from rich.tree import Tree
 
 from ..i18n import _, punct, severity_label
 from ..ir.evaluate import render_value
 from ..lang.checker import RuleBase
+from ..reports.visible import VisibleText as Text
 from ..run.runtime import Fact
 from .audit import record_fields_read
 

@@ -3,6 +3,8 @@ and strata. Every mistake an author can make is reported here, all of them in on
 before anything runs. The result, a RuleBase, is what the compiler takes."""
 from __future__ import annotations
 
+import dataclasses
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -23,6 +25,10 @@ from .limits import MAX_NUMBER, deep_recursion
 
 INPUT_TYPES = ("record", "document", "clause")  # facts that come from input, never asserted
 AS_OF = "AS_OF"  # the built-in constant: the audit date
+
+
+# AST fields that hold a name or a rule id (checked to be NFKC by Checker._identifiers)
+_IDENTIFIER_FIELDS = frozenset({"id", "name", "binding", "type", "by", "field", "func"})
 
 
 @dataclass
@@ -102,6 +108,7 @@ class Checker:
     # ---- whole-program passes ----
     @deep_recursion
     def run(self) -> RuleBase:
+        self._identifiers()
         self._declarations()
         for prog in self.programs:
             self._constants(prog)
@@ -123,6 +130,31 @@ class Checker:
             self.finding_producers,
             {p.file: p.source for p in self.programs},
         )
+
+    def _identifiers(self) -> None:
+        """Names and rule ids must be in Unicode NFKC form: 金 (U+F90A, a compatibility
+        ideograph) and 金 (U+91D1) look the same and were two different names (B25)."""
+        for prog in self.programs:
+            todo: list = list(prog.statements)
+            while todo:
+                node = todo.pop()
+                if not dataclasses.is_dataclass(node) or isinstance(node, A.Pos):
+                    continue
+                for f in dataclasses.fields(node):
+                    value = getattr(node, f.name)
+                    if f.name in _IDENTIFIER_FIELDS and isinstance(value, str):
+                        normal = unicodedata.normalize("NFKC", value)
+                        if normal != value:
+                            pos = getattr(node, "id_pos", None) if f.name == "id" else None
+                            odd = " ".join(f"U+{ord(c):04X}" for c in value if unicodedata.normalize("NFKC", c) != c)
+                            self.error(pos if pos and pos.line else node.pos,
+                                       f"`{value}` is written with compatibility characters ({odd})",
+                                       hint=f"write `{normal}` ({' '.join(f'U+{ord(c):04X}' for c in normal)}, "
+                                            "Unicode NFKC): names that look alike must be alike")  # fmt: skip
+                    elif isinstance(value, (list, tuple)):
+                        todo.extend(value)
+                    elif dataclasses.is_dataclass(value):
+                        todo.append(value)
 
     def _pack_of(self, prog: A.Program) -> str:
         return prog.pack.name if prog.pack else f"<{prog.file}>"

@@ -35,6 +35,9 @@ COLUMNS = (
 # data (case ids, clause text) reaches the report, so such a cell gets a leading
 # apostrophe, which Excel shows as text and hides.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# ... also after leading blanks and control characters, which spreadsheets skip ("\x01=1+1"
+# was missed: B25)
+_SKIPPED_LEAD = "".join(map(chr, range(0x21))) + "\x7f\u00a0\u3000\ufeff"
 
 
 def _cell(value: object) -> str | int:
@@ -43,7 +46,8 @@ def _cell(value: object) -> str | int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    formula_like = text.startswith(_FORMULA_START) or text.lstrip(_SKIPPED_LEAD).startswith(_FORMULA_START)
+    return "'" + text if formula_like else text
 
 
 def row_of(f: Finding) -> list[str | int]:

@@ -55,6 +55,41 @@ def _open(src_path: str | os.PathLike) -> Document:
         raise InputError(f"cannot read {os.fspath(src_path)}: {exc.strerror or exc}") from None
 
 
+_WORD_ID = re.compile(r"[0-9]{1,10}")
+
+
+def _renumber_odd_comment_ids(doc: Document) -> None:
+    """python-docx numbers a new comment after the largest existing id, read with int(): a
+    draft whose comments carry an id that is not a number, or 5000 digits, raised (B23).
+    Word's ids are 32-bit numbers; any other is given the first unused one, and the body's
+    anchors of that comment follow it."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    try:
+        comments = doc.part.part_related_by(RT.COMMENTS).element
+    except KeyError:
+        return
+    key = qn("w:id")
+    used, odd = set(), []
+    for c in comments.iterchildren(qn("w:comment")):
+        value = c.get(key) or ""
+        if _WORD_ID.fullmatch(value) and int(value) < 2**31:
+            used.add(int(value))
+        else:
+            odd.append(c)
+    if not odd:
+        return
+    free = (i for i in range(2**31) if i not in used)
+    renamed: dict[str, str] = {}
+    for c in odd:
+        new = str(next(free))
+        renamed.setdefault(c.get(key) or "", new)
+        c.set(key, new)
+    for anchor in doc.element.body.iter(qn("w:commentRangeStart"), qn("w:commentRangeEnd"), qn("w:commentReference")):
+        if anchor.get(key) in renamed:
+            anchor.set(key, renamed[anchor.get(key)])
+
+
 def annotate_document(
     doc: Document,
     findings: Iterable[Finding],
@@ -65,6 +100,7 @@ def annotate_document(
     date: dt.datetime | None = None,
 ) -> int:
     """Add the comments to an open document; returns how many were added."""
+    _renumber_odd_comment_ids(doc)
     paragraphs = list(paragraphs_fn(doc))
     # the runs are taken once per paragraph: each comment adds a reference run after the
     # last one, and the next comment on that paragraph must not take that run in

@@ -16,7 +16,6 @@ from rich import box
 from rich.console import Console
 from rich.padding import Padding
 from rich.table import Table
-from rich.text import Text
 
 from ..findings import Finding
 from ..i18n import _, punct, severity_label
@@ -32,6 +31,7 @@ from .aggregate import (
     unknown_column_count,
     unknown_columns,
 )
+from .visible import VisibleText as Text
 
 SEVERITY_STYLE = {"critical": "bold white on red", "error": "bold red", "warning": "yellow", "info": "cyan"}
 HIGHLIGHT_STYLE = "bold reverse"
