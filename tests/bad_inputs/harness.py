@@ -121,3 +121,31 @@ def assert_reconciled(run: Run, *, read: int | None = None, rejected: int | None
 
 def can_mknod() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0 and hasattr(os, "mknod")
+
+
+def run_limited(*args, cwd=None, memory_mb: int = 1024, cpu_seconds: int = 60, extra_env=None,
+                timeout: float = 300) -> Run:  # fmt: skip
+    """`run_cli` under an address-space and a CPU-time rlimit (a bomb must fail cleanly
+    inside them, not fill the machine): MemoryError or SIGXCPU/SIGKILL show as a
+    traceback or a signal exit, which the contract checks then reject."""
+    import resource
+    import time
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
+
+    argv = [sys.executable, str(CLI), *map(str, args)]
+    started = time.perf_counter()
+    proc = subprocess.run(argv, cwd=cwd, env=env(**(extra_env or {})), stdin=subprocess.DEVNULL,
+                          capture_output=True, timeout=timeout, preexec_fn=limit)  # fmt: skip
+    return Run(argv, proc.returncode, proc.stdout.decode("utf-8", "replace"),
+               proc.stderr.decode("utf-8", "replace"), time.perf_counter() - started)  # fmt: skip
+
+
+def mount_tmpfs(directory: Path, size: str = "8k") -> bool:
+    """Mount a tmpfs of `size` on `directory` (root only); False where that is not allowed."""
+    if not can_mknod():
+        return False
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(directory)], capture_output=True)
+    return r.returncode == 0

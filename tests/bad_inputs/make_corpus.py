@@ -294,12 +294,12 @@ _LAUGHS = (
 )
 
 
-def _docx() -> bytes:
+def _docx(text: str = DRAFT) -> bytes:
     import docx
 
     d = docx.Document()
     d.core_properties.created = d.core_properties.modified = STAMP
-    for line in DRAFT.strip().split("\n"):
+    for line in text.strip().split("\n"):
         d.add_paragraph(line)
     buf = io.BytesIO()
     d.save(buf)
@@ -493,6 +493,167 @@ def yaml_files() -> None:
     w("configs/utf16.yaml", "x: 1\n".encode("utf-16"))
 
 
+
+# ---- round 2 (issue #14): what an outside attack on the CLI found ----------------------
+# Files are small (the bombs are 1-3 KB: what they cost is time and memory, not bytes);
+# the tests run each under an address-space and CPU rlimit (tests/test_hardening_attack.py).
+
+_SHARED_CT = (b'<Override PartName="/xl/sharedStrings.xml" '
+              b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
+_SHARED_REL = (b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+               b'sharedStrings" Target="sharedStrings.xml" Id="rId9"/>')
+_HEAD_ROW = ('<row r="1"><c r="A1" t="inlineStr"><is><t>办件编号</t></is></c><c r="B1" t="inlineStr"><is><t>申请时间'
+             '</t></is></c><c r="C1" t="inlineStr"><is><t>承办部门</t></is></c></row>')
+
+
+def _row(r: int, case: str = "G", date: str = "2025-03-03") -> str:
+    return (f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{case}{r}</t></is></c>'
+            f'<c r="B{r}" t="inlineStr"><is><t>{date}</t></is></c></row>')
+
+
+def _sheet_xlsx(rows: str, shared: bytes | None = None, change=None) -> bytes:
+    """A valid workbook whose sheet holds `rows` (sheetData XML after the header row), with a
+    shared-string table `shared` if given; `change(name, bytes)` edits any other part."""
+    ok = _workbook([["办件编号", "申请时间", "承办部门"]])
+
+    def edit(name, body):
+        if name == "xl/worksheets/sheet1.xml":
+            start, end = body.index(b"<sheetData>"), body.index(b"</sheetData>")
+            body = body[:start] + b"<sheetData>" + (_HEAD_ROW + rows).encode() + body[end:]
+        elif shared is not None and name == "[Content_Types].xml":
+            body = body.replace(b"</Types>", _SHARED_CT + b"</Types>")
+        elif shared is not None and name == "xl/_rels/workbook.xml.rels":
+            body = body.replace(b"</Relationships>", _SHARED_REL + b"</Relationships>")
+        return change(name, body) if change else body
+
+    data = _rezip(ok, edit)
+    if shared is not None:
+        buf = io.BytesIO(data)
+        with zipfile.ZipFile(buf, "a", zipfile.ZIP_DEFLATED) as z:
+            entry = zipfile.ZipInfo("xl/sharedStrings.xml", date_time=STAMP.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(entry, shared)
+        data = buf.getvalue()
+    return data
+
+
+def _part(target: str, old: bytes, new: bytes):
+    def change(name, body):
+        if name == target:
+            assert old in body, (target, old)
+            return body.replace(old, new, 1)
+        return body
+
+    return change
+
+
+def records_round2() -> None:
+    w = _write
+    good = _row(2) + _row(3)
+    # bombs: a row numbered 2,000,000,000 (Excel's last is 1,048,576), a cell in column ZZZ
+    # (Excel's last is XFD), 2,000 rows of one 1,040,000-character shared string (Excel's cell
+    # limit is 32,767)
+    w("records/row_2e9.xlsx", _sheet_xlsx(good + _row(2_000_000_000)))
+    w("records/column_zzz.xlsx", _sheet_xlsx(good + "".join(
+        f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>Z{r}</t></is></c><c r="ZZZ{r}"><v>1</v></c></row>'
+        for r in range(4, 2004))))  # fmt: skip
+    w("records/shared_string_1mb.xlsx", _sheet_xlsx(
+        good + "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>S{r}</t></is></c><c r="C{r}" t="s"><v>0</v></c></row>'
+                       for r in range(4, 2004)),
+        shared=b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+               b"<si><t>" + b"x" * 1_040_000 + b"</t></si></sst>"))  # fmt: skip
+    # damaged parts: each was a traceback (exit 1)
+    wb, styles, ct, rels = "xl/workbook.xml", "xl/styles.xml", "[Content_Types].xml", "xl/_rels/workbook.xml.rels"
+    w("records/broken_workbook_xml.xlsx", _sheet_xlsx(good, change=_part(wb, b"</workbook>", b"")))
+    w("records/broken_styles_xml.xlsx", _sheet_xlsx(good, change=_part(styles, b"</styleSheet>", b"<unclosed>")))
+    w("records/broken_content_types.xlsx", _sheet_xlsx(good, change=_part(ct, b"</Types>", b"<Types>")))
+    w("records/broken_rels.xlsx", _sheet_xlsx(good, change=_part(rels, b"</Relationships>", b"")))
+    w("records/sheet_id_not_numeric.xlsx", _sheet_xlsx(good, change=_part(wb, b'sheetId="1"', b'sheetId="one"')))
+    w("records/numfmt_id_not_numeric.xlsx",
+      _sheet_xlsx(good, change=_part(styles, b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" pivotButton',
+                                     b'<xf numFmtId="x" fontId="0" fillId="0" borderId="0" pivotButton')))  # fmt: skip
+    w("records/numeric_cell_text.xlsx", _sheet_xlsx(good + '<row r="4"><c r="A4" t="n"><v>abc</v></c></row>'))
+    w("records/bad_date_cell.xlsx", _sheet_xlsx(good + '<row r="4"><c r="A4" t="inlineStr"><is><t>D4</t></is></c>'
+                                                       '<c r="B4" t="d"><v>2025-13-45T99:00</v></c></row>'))  # fmt: skip
+    w("records/shared_string_out_of_range.xlsx", _sheet_xlsx(
+        good + '<row r="4"><c r="A4" t="s"><v>7</v></c></row>',
+        shared=b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>a</t></si></sst>'))
+    w("records/cell_ref_aaaa2.xlsx", _sheet_xlsx(good + '<row r="4"><c r="AAAA4"><v>1</v></c></row>'))
+    w("records/row_attr_not_numeric.xlsx", _sheet_xlsx(good + '<row r="four"><c><v>1</v></c></row>'))
+    w("records/entity_in_workbook.xlsx", _sheet_xlsx(good, change=lambda n, b: (
+        b'<?xml version="1.0"?><!DOCTYPE workbook [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+        + b.replace(b'name="', b'name="&e;', 1) if n == wb else b)))  # fmt: skip
+    # a JSONL case id that is an object was taken as its Python repr
+    w("records/jsonl_id_object.jsonl", '{"办件编号": "G1", "申请时间": "2025-03-03"}\n'
+                                       '{"办件编号": {"a": 1}, "申请时间": "2025-03-03"}\n'
+                                       '{"办件编号": ["L"], "申请时间": "2025-03-03"}\n')  # fmt: skip
+
+
+_W_NS = b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _docx_with(change, text: str = DRAFT) -> bytes:
+    """The draft .docx with `change(name, bytes)` applied to its parts."""
+    return _rezip(_docx(text), change)
+
+
+def documents_round2() -> None:
+    w = _write
+
+    # a list numbered in letters from 2,000,000,000: each label was 77 million letters (B20)
+    numbering = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:numbering ' + _W_NS + b'>'
+                 b'<w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="2000000000"/>'
+                 b'<w:numFmt w:val="upperLetter"/><w:lvlText w:val="%1."/></w:lvl></w:abstractNum>'
+                 b'<w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num></w:numbering>')  # fmt: skip
+
+    def lettered(name, body):
+        if name == "word/numbering.xml":
+            return numbering
+        if name == "word/document.xml":
+            return body.replace(b"<w:p>", b'<w:p><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/>'
+                                          b"</w:numPr></w:pPr>")  # fmt: skip
+        return body
+
+    w("documents/numbering_from_2e9.docx", _docx_with(lettered))
+
+    # text in an internal DTD entity: invisible to lint, and it broke --annotate (B23)
+    def entity(name, body):
+        if name != "word/document.xml":
+            return body
+        body = body[body.index(b"?>") + 2 :]
+        at = body.index(b">", body.index(b"<w:t")) + 1
+        return (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY fee "\xe6\x94\xb6\xe5\x8f\x96\xe5\xae\xa1\xe6\x9f\xa5\xe8\xb4\xb9">]>'
+                + body[:at] + b"&fee;" + body[at:])  # fmt: skip
+
+    w("documents/internal_entity.docx", _docx_with(entity))
+
+    # review comments whose ids are not numbers, or 5000 digits: --annotate raised (B23)
+    for label, ident in (("comment_id_text", b"abc"), ("comment_id_5000_digits", b"9" * 5000)):
+        def commented(name, body, ident=ident):
+            if name == "word/document.xml":
+                at = body.index(b"<w:r>")
+                return (body[:at] + b'<w:commentRangeStart w:id="' + ident + b'"/>' + body[at:]).replace(
+                    b"</w:p>", b'<w:commentRangeEnd w:id="' + ident + b'"/><w:r><w:commentReference w:id="'
+                    + ident + b'"/></w:r></w:p>', 1)  # fmt: skip
+            if name == "[Content_Types].xml":
+                return body.replace(b"</Types>", b'<Override PartName="/word/comments.xml" ContentType="application/'
+                                    b'vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"/></Types>')  # fmt: skip
+            if name == "word/_rels/document.xml.rels":
+                return body.replace(b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.openxmlformats'
+                                    b'.org/officeDocument/2006/relationships/comments" Target="comments.xml"/>'
+                                    b"</Relationships>")  # fmt: skip
+            return body
+
+        data = _docx_with(commented, DRAFT + "第三条 申请人应当缴纳审查费。\n")  # a finding to annotate
+        buf = io.BytesIO(data)
+        with zipfile.ZipFile(buf, "a", zipfile.ZIP_DEFLATED) as z:
+            entry = zipfile.ZipInfo("word/comments.xml", date_time=STAMP.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(entry, b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:comments ' + _W_NS
+                       + b'><w:comment w:id="' + ident + b'" w:author="reviewer" w:initials="r"><w:p><w:r><w:t>'
+                       b"\xe8\xaf\xb7\xe6\xa0\xb8\xe5\xae\x9e</w:t></w:r></w:p></w:comment></w:comments>")  # fmt: skip
+        w(f"documents/{label}.docx", buf.getvalue())
+
 def main() -> None:
     records_csv()
     records_jsonl()
@@ -500,6 +661,8 @@ def main() -> None:
     documents()
     rules()
     yaml_files()
+    records_round2()
+    documents_round2()
 
 
 if __name__ == "__main__":
