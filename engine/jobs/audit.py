@@ -457,7 +457,9 @@ class LineSpool(Spool):
     into the report)."""
 
     def __init__(self, directory=None, path=None, keep=False, resume=None, key=None, opener=None):
-        self._sha = hashlib.sha256()
+        # only lines kept in a checkpoint are hashed: a temporary spool is already unlinked,
+        # and hashing costs the main process time where rendering is its bottleneck
+        self._sha = hashlib.sha256() if keep else None
         super().__init__(directory, path, keep, resume and resume[:2], key, opener)
         if resume:
             with self._reader() as fh:
@@ -477,20 +479,23 @@ class LineSpool(Spool):
             self._out.write(data)
         except OSError as e:
             raise self._write_error(e) from None
-        self._sha.update(data)
+        if self._sha is not None:
+            self._sha.update(data)
         self.count += count
 
-    def sync(self) -> tuple[int, int, str]:
-        return (*super().sync(), self._sha.hexdigest())
+    def sync(self) -> tuple[int, int, str | None]:
+        return (*super().sync(), self._sha and self._sha.hexdigest())
 
     def __iter__(self):
         self._out.flush()
-        sha = hashlib.sha256()
+        sha = hashlib.sha256() if self._sha is not None else None
         with self._reader() as fh:
             while block := fh.read(1 << 20):
-                sha.update(block)
+                if sha is not None:
+                    sha.update(block)
                 yield block
-        self._check(sha, self._sha.hexdigest())  # the report being written is then abandoned
+        if sha is not None:
+            self._check(sha, self._sha.hexdigest())  # the report being written is then abandoned
 
 
 class _Reader:
