@@ -107,8 +107,8 @@ def load(paths, rule_path=None, with_imports: bool = True) -> RuleBase:
     if with_imports:
         _resolve_imports(programs, packs, search_dirs, diags, sources, {p.resolve() for p in files})
     if diags:
-        # syntax errors first: checking a half-parsed set would only add noise
-        raise DiagnosticError(diags, sources)
+        # every file's syntax errors, then what the checker finds in the files that parsed
+        raise DiagnosticError(diags + _check_parsed(programs, packs, diags, sources), sources)
     rule_count = sum(len(p.rules) for p in programs)
     if rule_count > MAX_RULES:
         raise XukeError(f"{rule_count} rules loaded; the limit is {MAX_RULES}")
@@ -120,6 +120,21 @@ def load(paths, rule_path=None, with_imports: bool = True) -> RuleBase:
     # compiling finds the joins no engine can evaluate (an IR-level error): report them at load
     base.ir = compile_rules(base)
     return base
+
+
+def _check_parsed(programs, packs, diags, sources) -> list[Diagnostic]:
+    """The checker's errors in the files that parsed and import no pack whose file did not:
+    an error there is the file's own, not an echo of a broken file it depends on."""
+    broken = {d.pos.file for d in diags}
+    broken_packs = {_pack_name(sources[f]) for f in broken if f in sources} - {None}
+    keep = [p for p in programs if p.file not in broken
+            and not any(imp.name in broken_packs for imp in p.of(A.Import))]  # fmt: skip
+    if not keep:
+        return []
+    kept_packs = {name: p for name, p in packs.items() if any(p is k for k in keep)}
+    checker = Checker(keep, kept_packs)
+    checker.run()
+    return [d for d in checker.diags if d.pos.file not in broken]
 
 
 def _resolve_imports(programs, packs, search_dirs, diags, sources, loaded):
