@@ -57,7 +57,7 @@ def read_rule_file(path: Path) -> str:
         raise XukeError(f"{path}: not UTF-8 text (byte {e.start}); rule files are UTF-8") from None
 
 
-def _display(path: Path) -> str:
+def display_name(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
@@ -67,7 +67,7 @@ def _display(path: Path) -> str:
 def parse_files(files: list[Path]) -> tuple[list[A.Program], list[Diagnostic], dict[str, str]]:
     programs, diags, sources = [], [], {}
     for path in files:
-        name = _display(path)
+        name = display_name(path)
         source = read_rule_file(path)
         sources[name] = source
         try:
