@@ -206,6 +206,7 @@ def audit(source, packs: Packs | str | os.PathLike | Iterable | None = None, *, 
     keyed by the export's column names or the canonical field names). `packs`: loaded
     `Packs`, or paths to load (default: the standard packs). `aliases` map more column
     names onto record fields, as `aliases:` in xuke.yaml does."""
+    as_of = as_of_date(as_of)  # a bad date is reported before any input is opened
     packs = _packs(packs, config)
     if aliases:
         packs = Packs(packs.base, _with_aliases(packs.config, aliases))
@@ -221,6 +222,7 @@ def audit_db(url: str, table: str | None = None, query: str | None = None, packs
     postgresql+psycopg://user@host/db, ...), streamed in batches."""
     from .sources.tables import DatabaseSource
 
+    as_of = as_of_date(as_of)
     packs = _packs(packs, config)
     if aliases:
         packs = Packs(packs.base, _with_aliases(packs.config, aliases))
