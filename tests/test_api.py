@@ -224,3 +224,13 @@ def test_cli_audits_a_database(tmp_path):
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--checkpoint" in bad.stderr
     bad = subprocess.run([*cli, "--table", "approvals"], capture_output=True, text=True, cwd=tmp_path)
     assert bad.returncode == 2 and "--db" in bad.stderr
+
+
+def test_parquet_with_worker_processes(packs, tmp_path):
+    """A Parquet file is read here and its chunks evaluated by the workers: the same report."""
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "export.parquet"
+    text_frame().to_parquet(path, row_group_size=30)
+    one = xuke.audit(str(path), packs, as_of="2025-12-31")
+    two = xuke.audit(str(path), packs, as_of="2025-12-31", jobs=2, chunk_size=7)
+    assert one.findings == two.findings and one.summary == two.summary and one.rejects == two.rejects

@@ -102,3 +102,16 @@ def test_xuke_check_junit(tmp_path):
     assert set(cases) == {"a.rules", "b.rules", "c.rules"}
     assert cases["a.rules"].find("failure") is not None and cases["b.rules"].find("failure") is not None
     assert cases["c.rules"].find("failure") is None
+
+
+def test_check_leaves_out_errors_that_echo_a_broken_import(tmp_path):
+    """b imports a, whose file does not parse: b's checker errors (its uses of a's names)
+    would be noise; c is on its own and keeps its error."""
+    (tmp_path / "a.rules").write_text('pack a "A"\nrule X-1 {{{\n', "utf-8")
+    (tmp_path / "b.rules").write_text('pack b "B"\nimport a\n\nrule B-1 "t"\n  severity error\n  cites "c"\nwhen\n'
+                                      '  f: from_a(x == 1)\nthen\n  report f "x"\nend\n', "utf-8")  # fmt: skip
+    (tmp_path / "c.rules").write_text((ROOT / "tests/data/api/broken.rules").read_text("utf-8"), "utf-8")
+    done = run("check", "a.rules", "b.rules", "c.rules", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "a.rules:2:" in done.stderr and "c.rules:7:" in done.stderr
+    assert "b.rules" not in done.stderr

@@ -230,3 +230,32 @@ def test_github_result_limit_keeps_the_most_severe():
     rows = [r["properties"]["row"] for r in run["results"]]
     assert rows == sorted(rows)  # still in report order
     assert sarif_module.MAX_RESULTS == 25_000
+
+
+@pytest.mark.parametrize("command", [
+    ["lint", "fixtures/policies/", "--fail-on", "never"],
+    ["audit", "fixtures/approvals/small.jsonl", "--as-of", "2025-12-31", "--jobs", "1", "--fail-on", "never"],
+    ["check", "tests/data/api/broken.rules"],
+])  # fmt: skip
+def test_reports_of_the_command_line_meet_githubs_rules(command, tmp_path):
+    """What the commands write, end to end: schema-valid, every result located in a file
+    of the repository with a line, URIs relative to where xuke ran."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "r.sarif"
+    done = subprocess.run([sys.executable, str(root / "cli.py"), *command, "--no-config", "--format", "sarif",
+                           "-o", str(out)], capture_output=True, text=True, cwd=root)  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr
+    log = json.loads(out.read_text("utf-8"))
+    validate(log)
+    run = log["runs"][0]
+    assert run["results"]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == root.as_uri() + "/"
+    for result in run["results"]:
+        physical = result["locations"][0]["physicalLocation"]
+        artifact = physical["artifactLocation"]
+        assert artifact["uriBaseId"] == "%SRCROOT%"
+        assert (root / artifact["uri"]).is_file(), artifact["uri"]  # a file of the checkout
+        assert physical["region"]["startLine"] >= 1
