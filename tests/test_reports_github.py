@@ -41,3 +41,11 @@ def test_lint_and_check_from_the_command_line(tmp_path):
     done = subprocess.run([*cli, "check", "a.rules", "--format", "github"], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 1
     assert done.stdout.startswith("::error file=a.rules,line=2,col=10,")
+
+
+def test_inputs_without_lines_are_named_as_given():
+    """A record of a database or Parquet file has no line; a URL is not made a path."""
+    db = Finding("R-4", "error", "t", "m", [], [], "sqlite:////data/a.db#approvals", case_id="C1", row=4)
+    assert command(db) == "::error file=sqlite%3A////data/a.db#approvals,title=R-4 t::m (C1)"
+    parquet = Finding("R-5", "warning", "t", "m", [], [], "export.parquet", case_id="C2", row=9)
+    assert command(parquet) == "::warning file=export.parquet,title=R-5 t::m (C2)"

@@ -259,3 +259,15 @@ def test_reports_of_the_command_line_meet_githubs_rules(command, tmp_path):
         assert artifact["uriBaseId"] == "%SRCROOT%"
         assert (root / artifact["uri"]).is_file(), artifact["uri"]  # a file of the checkout
         assert physical["region"]["startLine"] >= 1
+
+
+def test_inputs_without_lines_are_file_level():
+    db = Finding("R-4", "error", "t", "m", [], [], "postgresql://u@h/db#approvals", case_id="C1", row=4)
+    parquet = Finding("R-5", "warning", "t", "m", [], [], "export.parquet", case_id="C2", row=9)
+    log = build_sarif([db, parquet])
+    validate(log)
+    by_rule = results_by_rule(log)
+    location = by_rule["R-4"]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": "postgresql://u@h/db#approvals"}
+    assert location["region"] == {"startLine": 1} and by_rule["R-4"]["properties"]["fileLevel"] is True
+    assert by_rule["R-5"]["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}

@@ -5,7 +5,8 @@ runner turns into annotations on the pull request's files:
 
 Levels: critical and error -> error, warning -> warning, info -> notice. Locations are
 the SARIF report's regions (sarif.region_of): a clause's line and columns, a record's
-line in its export, a file-level finding (a department, a whole document) with no line.
+line in its export (none for Parquet or a database), a file-level finding (a department,
+a whole document) with no line.
 Paths are relative to the working directory (the workspace in a GitHub job), with
 forward slashes. Data and properties are escaped as the Actions toolkit does
 (`%`, CR, LF; and `:` `,` in properties), so a message cannot end the command early
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from ..findings import Finding
 from .atomic import atomic_write
-from .sarif import region_of
+from .sarif import is_file_name, region_of
 
 COMMANDS = {"critical": "error", "error": "error", "warning": "warning", "info": "notice"}
 
@@ -36,6 +37,8 @@ def escape_property(text: str) -> str:
 
 def workflow_path(file: str, base_dir: str | os.PathLike | None = None) -> str:
     """`file` as the runner matches it: relative to the workspace when inside it."""
+    if not is_file_name(file):  # a database URL, "<records>"
+        return file
     path = os.path.abspath(file)
     base = os.path.abspath(base_dir if base_dir is not None else os.curdir)
     try:

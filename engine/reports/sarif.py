@@ -12,7 +12,8 @@ What GitHub code scanning asks of an upload (docs "SARIF support for code scanni
     since SARIF otherwise assumes UTF-16 units) and assume the clause starts its line;
   - a record points at the line of its data row: for CSV and XLSX `row + 1` (the header
     is line 1, data row 1 is line 2; exact unless a quoted cell spans lines), for JSONL
-    `row` itself (no header);
+    `row` itself (no header); a record of an input without lines (Parquet, a database, a
+    DataFrame) points at the input as a whole, like a department;
   - a finding about a whole file (a department summary, a missing element of a document)
     points at line 1 of its input file, with `properties.fileLevel: true`;
 - rules carry `name`, `shortDescription`, `fullDescription`, `help` and at most 20 tags;
@@ -48,6 +49,7 @@ MAX_RESULTS = 25_000  # GitHub rejects a run with more
 MAX_TAGS = 20  # GitHub rejects a rule with more
 LEVELS = {"critical": "error", "error": "error", "warning": "warning", "info": "note"}
 _HEADERLESS = (".jsonl", ".ndjson")
+_HEADED = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")  # line 1 is the header (a workbook: its sheet row)
 
 
 def level_of(severity: str) -> str:
@@ -64,6 +66,8 @@ def artifact_location(file: str, base_dir: str | os.PathLike | None) -> dict[str
     directory by default), else {"uri": "file:///..."}."""
     if not file:
         return {"uri": ""}
+    if not is_file_name(file):  # a database URL, "<records>": named as given
+        return {"uri": quote(file, safe=":/#?=&@%")}
     path = os.path.abspath(file)  # no symlink resolution: the user's own spelling of paths
     base = os.path.abspath(base_dir if base_dir is not None else os.curdir)
     rel = os.path.relpath(path, base) if os.path.splitdrive(path)[0] == os.path.splitdrive(base)[0] else None
@@ -78,13 +82,26 @@ def base_uri(base_dir: str | os.PathLike | None) -> str:
     return uri if uri.endswith("/") else uri + "/"
 
 
-def record_line(file: str, row: int) -> int:
-    return row if file.lower().endswith(_HEADERLESS) else row + 1
+def is_file_name(file: str) -> bool:
+    """Whether findings name a file (not a database URL, nor "<records>" of the API)."""
+    return "://" not in file and not file.startswith("<")
+
+
+def record_line(file: str, row: int) -> int | None:
+    """The line a data row starts on, in the text formats and workbooks; None for inputs
+    without lines (Parquet, a database, records given to the API)."""
+    name = file.lower()
+    if not is_file_name(file):
+        return None
+    if name.endswith(_HEADERLESS):
+        return row
+    return row + 1 if name.endswith(_HEADED) else None
 
 
 def region_of(f: Finding) -> dict[str, Any] | None:
     if f.row is not None and f.line is None:
-        return {"startLine": max(1, record_line(f.file or "", f.row))}
+        line = record_line(f.file or "", f.row)
+        return {"startLine": max(1, line)} if line is not None else None
     if f.line is None:
         return None
     region: dict[str, Any] = {"startLine": max(1, f.line)}
