@@ -93,7 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: the number of cores)")
     a.add_argument("--chunk-size", type=int, default=2000, metavar="ROWS", help="rows per unit of work (default: 2000)")
     a.add_argument("--executor", choices=("local", "dask"), default="local",
-                   help="where chunks are evaluated: local worker processes (--jobs) or a Dask cluster (default: local)")
+                   help="where chunks are evaluated: local worker processes (--jobs) or a Dask cluster "
+                        "(pip install 'xuke[dask]'; default: local)")
     a.add_argument("--scheduler", metavar="ADDR",
                    help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default with --executor dask: a LocalCluster)")
     a.add_argument("--checkpoint", metavar="DIR",
