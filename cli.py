@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     from xuke.i18n import _
 
     p = argparse.ArgumentParser(prog="xuke", description=_("help.description"))
+    p.add_argument("--version", action="version", version=f"xuke {_version()}")
     _global_options(p, main=True)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -54,9 +55,10 @@ def _parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     c.add_argument("paths", nargs="+", metavar="PATH")
     c.add_argument("--rule-path", action="append", default=[], metavar="DIR", help="more folders to find imports in")
-    c.add_argument("--format", choices=("text", "json", "sarif"), default="text",
-                   help="text (FILE:LINE:COL blocks on stderr), or json / sarif on -o")  # fmt: skip
+    c.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
+                   help="text (FILE:LINE:COL blocks on stderr), or json / sarif / github annotations on -o")  # fmt: skip
     c.add_argument("-o", "--output", default="-", metavar="FILE", help="where json / sarif go (default: stdout)")
+    c.add_argument("--junit", metavar="FILE", help="also write one JUnit testcase per rule file")
 
     f = sub.add_parser("fmt", help=_("help.fmt"), epilog=EPILOG_FMT,
                        formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
@@ -76,7 +78,11 @@ def _parser() -> argparse.ArgumentParser:
                        epilog="examples:\n  xuke audit fixtures/approvals/sample.csv --as-of 2025-12-31\n"
                               "  xuke audit export.xlsx --format json -o report.json --xlsx report.xlsx",
                        formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-    a.add_argument("files", nargs="+", metavar="FILE")
+    a.add_argument("files", nargs="*", metavar="FILE", help="CSV, TSV, JSONL, XLSX or Parquet exports")
+    a.add_argument("--db", metavar="URL", help="audit a database table or query instead (a SQLAlchemy URL, "
+                   "e.g. sqlite:///approvals.db or postgresql+psycopg://user@host/db)")
+    a.add_argument("--table", metavar="NAME", help="with --db: the table to read (schema.table accepted)")
+    a.add_argument("--query", metavar="SQL", help="with --db: a SELECT whose rows are the records")
     a.add_argument("--rules", action="append", metavar="PATH", help="rule files or folders (default: rules/)")
     a.add_argument("--as-of", metavar="DATE", help="the audit date for open cases (default: today)")
     a.add_argument("--encoding", help="force the input encoding (default: detected)")
@@ -87,7 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: the number of cores)")
     a.add_argument("--chunk-size", type=int, default=2000, metavar="ROWS", help="rows per unit of work (default: 2000)")
     a.add_argument("--executor", choices=("local", "dask"), default="local",
-                   help="where chunks are evaluated: local worker processes (--jobs) or a Dask cluster (default: local)")
+                   help="where chunks are evaluated: local worker processes (--jobs) or a Dask cluster "
+                        "(pip install 'xuke[dask]'; default: local)")
     a.add_argument("--scheduler", metavar="ADDR",
                    help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default with --executor dask: a LocalCluster)")
     a.add_argument("--checkpoint", metavar="DIR",
@@ -104,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     li.add_argument("--kind", help="document kind when not in front matter or title (规范性文件, 办事指南)")
     li.add_argument("--encoding", help="force the input encoding (default: detected)")
     li.add_argument("--annotate", metavar="OUT.docx", help="write a copy of a .docx draft with a review comment per finding")
+    li.add_argument("--junit", metavar="FILE",
+                    help="also write JUnit XML: one testcase per document and rule, failing at --fail-on")
     _output_options(li)
 
     e = sub.add_parser("explain", help=_("help.explain"),
@@ -129,9 +138,28 @@ def _parser() -> argparse.ArgumentParser:
     ini = sub.add_parser("init", help=_("help.init"))
     ini.add_argument("path", nargs="?", default="xuke.yaml", metavar="PATH", help=_("help.init_path"))
 
+    comp = sub.add_parser("completion", help="print a shell completion script (bash, zsh or tcsh)",
+                          epilog="examples:\n  xuke completion bash > ~/.local/share/bash-completion/completions/xuke\n"
+                                 "  xuke completion zsh > ~/.zfunc/_xuke",
+                          formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    comp.add_argument("shell", choices=("bash", "zsh", "tcsh"))
+
     for parser in (*sub.choices.values(), rl):
         _global_options(parser)
     return p
+
+
+def _version() -> str:
+    from xuke.reports import tool_version
+
+    return tool_version()
+
+
+def _cmd_completion(args) -> int:
+    import shtab
+
+    sys.stdout.write(shtab.complete(_parser(), shell=args.shell))
+    return 0
 
 
 def _config(args):
@@ -240,11 +268,13 @@ def _cmd_check(args) -> int:
     try:
         base = load_packs(args.paths, args.rule_path)
     except DiagnosticError as e:
+        _check_junit(args, e.diagnostics, e.sources)
         if args.format == "text":
             raise
         _emit_diagnostics(args, e.diagnostics, e.sources)
         return 1
     elapsed = time.perf_counter() - started
+    _check_junit(args, [], base.sources)
     if args.format != "text":
         _emit_diagnostics(args, [], {})
         return 0
@@ -252,6 +282,15 @@ def _cmd_check(args) -> int:
 
     print(_("check.ok", rules=len(base.rules), files=len(base.programs), ms=f"{elapsed * 1000:.0f}"))
     return 0
+
+
+def _check_junit(args, diagnostics, sources) -> None:
+    if args.junit:
+        from xuke.jobs.loader import display_name, rule_files
+        from xuke.reports.junit import check_cases, write_junit
+
+        files = [display_name(p) for p in rule_files(args.paths)]
+        write_junit(args.junit, check_cases(diagnostics, sources, files), "xuke check")
 
 
 def _emit_diagnostics(args, diagnostics, sources) -> None:
@@ -309,17 +348,17 @@ def _cmd_fmt(args) -> int:
 def _cmd_rules(args) -> int:
     from rich.console import Console
     from rich.table import Table
+    from xuke.api import load_packs
     from xuke.i18n import _
-    from xuke.jobs.packs import load_packs
 
     if args.rules_command != "list":
         raise XukeError(_("usage.rules"))
     cfg = _config(args)
-    base = load_packs(args.paths or cfg.rule_paths())
+    packs = load_packs(args.paths or None, config=cfg)
     table = Table(show_lines=False)
     for col in ("id", "severity", "title", "cites", "pack"):
         table.add_column(col)
-    for info in base.ordered_rules():
+    for info in packs.base.ordered_rules():
         rule = info.rule
         severity = cfg.severity_of(rule.id, rule.severity) if rule.reports else rule.severity
         table.add_row(rule.id, severity or "-", rule.title, "; ".join(rule.cites) or "-", info.pack)
@@ -327,67 +366,33 @@ def _cmd_rules(args) -> int:
     return 0
 
 
-def _calendar(path):
-    from xuke.domain.calendar import WorkCalendar
-
-    return WorkCalendar.load(path)
-
-
 def _cmd_test(args) -> int:
-    from pathlib import Path
-
     from xuke.i18n import _
-    from xuke.jobs.fixturecases import is_fixture_file, is_fixture_in_folder, run_fixture_file
-    from xuke.jobs.loader import rule_files
-    from xuke.jobs.packs import load_packs
-    from xuke.jobs.testing import run_examples
-    from xuke.resources import STANDARD_RULES
+    from xuke.jobs.testing import run_tests
 
-    fixtures: list[Path] = []
-    for raw in args.paths:
-        p = Path(raw)
-        if p.is_dir():
-            fixtures += sorted(q for q in p.rglob("*") if q.is_file() and is_fixture_in_folder(q))
-        elif p.is_file() and is_fixture_file(p):
-            fixtures.append(p)
-    rule_paths = [p for p in args.paths if not (Path(p).is_file() and is_fixture_file(Path(p)))]
-    base = load_packs(rule_paths if rule_paths and rule_files(rule_paths) else [STANDARD_RULES])
     calendar = _config(args).work_calendar(args.calendar)  # thresholds do not apply: the examples keep their values
-    results = run_examples(base, calendar)
-    by_rule: dict[str, list] = {}
-    for r in results:
-        by_rule.setdefault(r.rule, []).append(r)
-    passed = failed = 0
-    junit: list[tuple[str, str, str | None]] = []  # (suite, name, failure or None)
-    for rule_id, items in sorted(by_rule.items()):
+    run = run_tests(args.paths, calendar)
+    for rule_id, items in run.by_rule().items():
         bad = [r for r in items if not r.ok]
         for r in bad:
             print(_("test.rule_fail", rule=rule_id, file=r.file, line=r.line, expect=_(f"test.expect.{r.expect}"),
                     detail=_example_detail(r.detail)))  # fmt: skip
         if not bad:
             print(_("test.rule_ok", rule=rule_id, n=len(items)))
-        failed += len(bad)
-        passed += len(items) - len(bad)
-        junit += [(rule_id, f"{r.file}:{r.line} {r.expect}", None if r.ok else r.detail) for r in items]
-    exercised = set(by_rule)
-    for path in fixtures:
-        for case in run_fixture_file(base, path, calendar):
-            exercised |= case.rules
-            junit.append((str(path), f"{case.file}:{case.line} {case.name}", None if case.ok else case.detail))
-            if case.ok:
-                passed += 1
-                print(_("test.case_ok", file=case.file, line=case.line, name=case.name))
-            else:
-                failed += 1
-                print(_("test.case_fail", file=case.file, line=case.line, name=case.name, detail=case.detail))
+    for case in run.cases:
+        if case.ok:
+            print(_("test.case_ok", file=case.file, line=case.line, name=case.name))
+        else:
+            print(_("test.case_fail", file=case.file, line=case.line, name=case.name, detail=case.detail))
     if args.junit:
-        _write_junit(args.junit, junit)
+        from xuke.reports.junit import write_junit
+
+        write_junit(args.junit, run.junit_cases(), "xuke test")
     if args.coverage:
-        untested = [i.rule.id for i in base.ordered_rules() if i.rule.reports and i.rule.id not in exercised]
-        for rid in untested:
+        for rid in run.untested():
             print(_("test.not_exercised", rule=rid))
-    print(_("test.totals", passed=passed, failed=failed))  # the same in both languages: CI parses it
-    return 1 if failed else 0
+    print(_("test.totals", passed=run.passed, failed=run.failed))  # the same in both languages: CI parses it
+    return 1 if run.failed else 0
 
 
 def _example_detail(detail: str) -> str:
@@ -401,38 +406,10 @@ def _example_detail(detail: str) -> str:
     return detail
 
 
-def _write_junit(path, cases) -> None:
-    """JUnit XML: one testsuite per rule (its examples) or fixture file (its cases)."""
-    import xml.etree.ElementTree as ET
-
-    from xuke.reports.atomic import atomic_write
-
-    root = ET.Element("testsuites", name="xuke test")
-    suites: dict[str, ET.Element] = {}
-    for suite, name, failure in cases:
-        if suite not in suites:
-            suites[suite] = ET.SubElement(root, "testsuite", name=suite)
-        case = ET.SubElement(suites[suite], "testcase", classname=suite, name=name)
-        if failure is not None:
-            ET.SubElement(case, "failure", message=failure).text = failure
-    for el in [root, *suites.values()]:
-        cs = el.iter("testcase")
-        items = list(cs)
-        el.set("tests", str(len(items)))
-        el.set("failures", str(sum(1 for c in items if c.find("failure") is not None)))
-    data = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    atomic_write(path, lambda fh: fh.write(data), binary=True)
-
-
 def _as_of(value):
-    import datetime as dt
+    from xuke.api import as_of_date
 
-    try:
-        return dt.date.fromisoformat(value) if value else dt.date.today()
-    except ValueError:
-        from xuke.i18n import _
-
-        raise XukeError(_("usage.as_of", value=value)) from None
+    return as_of_date(value)
 
 
 class _progress:
@@ -467,16 +444,6 @@ class _progress:
         return False
 
 
-def _rules_meta(base):
-    from xuke.reports import RuleMeta
-
-    return {
-        i.rule.id: RuleMeta(i.rule.id, i.rule.title, i.rule.severity or "info", tuple(i.rule.cites),
-                            tuple(i.rule.tags), i.file, i.rule.id_pos.line)
-        for i in base.ordered_rules() if i.rule.reports
-    }  # fmt: skip
-
-
 def _exit_code(findings, fail_on) -> int:
     from xuke.findings import at_or_above
 
@@ -484,28 +451,46 @@ def _exit_code(findings, fail_on) -> int:
 
 
 def _cmd_audit(args) -> int:
-    from xuke.jobs.audit import audit_files, default_jobs
-    from xuke.jobs.packs import load_packs
+    from xuke.api import load_packs, run_audit
+    from xuke.jobs.audit import default_jobs
 
-    as_of = _as_of(args.as_of)
     _check_paths(args, args.files)
     cfg = _config(args)
-    base = load_packs(args.rules or cfg.rule_paths())
-    cfg.prepare(base)  # checks rule ids and thresholds against the packs, applies the thresholds
-    jobs = args.jobs or default_jobs()
+    packs = load_packs(args.rules or None, config=cfg)
+    sources = _audit_inputs(args, cfg)
     render = None
     if _lines_as_they_come(args, cfg):
         from xuke.reports.jsonout import render_jsonl as render
-    with _progress() as on_progress:
-        result = audit_files(base, args.files, cfg.work_calendar(args.calendar), as_of, encoding=args.encoding,
-                             sheet=args.sheet, jobs=jobs, chunk_size=args.chunk_size, aliases=cfg.aliases,
-                             severity=cfg.severity_map(base) or None, on_progress=on_progress, executor=args.executor,
-                             scheduler=args.scheduler, checkpoint=args.checkpoint, render=render,
-                             **cfg.calendar_args(args.calendar))  # fmt: skip
     try:
-        return _report_audit(args, base, result)
+        with _progress() as on_progress:
+            result = run_audit(packs, sources, as_of=args.as_of, calendar=args.calendar, jobs=args.jobs or default_jobs(),
+                               chunk_size=args.chunk_size, executor=args.executor, scheduler=args.scheduler,
+                               checkpoint=args.checkpoint, on_progress=on_progress, render=render)  # fmt: skip
+    finally:
+        for source in sources:
+            if hasattr(source, "close"):
+                source.close()
+    try:
+        return _report_audit(args, packs, result)
     finally:
         result.close()
+
+
+def _audit_inputs(args, cfg) -> list:
+    """The files named, or the database table or query of --db (read through SQLAlchemy)."""
+    if args.db is None:
+        if args.table or args.query:
+            raise XukeError("--table and --query need --db URL")
+        if not args.files:
+            raise XukeError("audit: name the files to audit, or a database with --db URL --table T | --query SQL")
+        return list(args.files)
+    if args.files:
+        raise XukeError("--db audits a database: name no files with it")
+    if args.encoding or args.sheet:
+        raise XukeError("--encoding and --sheet are for files, not --db")
+    from xuke.sources.tables import DatabaseSource
+
+    return [DatabaseSource(args.db, table=args.table, query=args.query, aliases=cfg.aliases)]
 
 
 def _lines_as_they_come(args, cfg) -> bool:
@@ -516,7 +501,7 @@ def _lines_as_they_come(args, cfg) -> bool:
     return fmt == "jsonl" and not (args.baseline or args.write_baseline or cfg.changes_findings)
 
 
-def _report_audit(args, base, result) -> int:
+def _report_audit(args, packs, result) -> int:
     import orjson
     from xuke.findings import at_or_above
     from xuke.reports.atomic import atomic_write
@@ -524,7 +509,7 @@ def _report_audit(args, base, result) -> int:
 
     cfg = _config(args)
     fmt, fail_on = cfg.choose("format", args.format, "text"), cfg.choose("fail_on", args.fail_on, "error")
-    meta = cfg.rules_meta(_rules_meta(base))
+    meta = packs.rules_meta()
     findings, summary = _reported(args, result.findings, result.summary)
     if args.rejects:
         data = b"".join(orjson.dumps(r) + b"\n" for r in result.rejects)
@@ -578,21 +563,15 @@ class _Severities:
 
 
 def _cmd_lint(args) -> int:
+    from xuke.api import load_packs, run_lint
     from xuke.i18n import _
-    from xuke.ir.compiler import compile_rules
-    from xuke.jobs.lint import lint_files
-    from xuke.jobs.packs import load_packs
     from xuke.reports.emit import emit
-    from xuke.run.runtime import CompiledProgram
 
     _check_paths(args, args.files)
     cfg = _config(args)
-    base = load_packs(args.rules or cfg.rule_paths())
-    cfg.prepare(base)
-    program = CompiledProgram(compile_rules(base), cfg.severity_map(base) or None)
-    result = lint_files(base, args.files, cfg.work_calendar(), kind=args.kind, encoding=args.encoding,
-                        program=program)  # fmt: skip
-    meta = cfg.rules_meta(_rules_meta(base))
+    packs = load_packs(args.rules or None, config=cfg)
+    result = run_lint(packs, args.files, kind=args.kind, encoding=args.encoding)
+    meta = packs.rules_meta()
     findings, summary = _reported(args, result.findings, result.summary)
     findings = list(findings)
     fmt, fail_on = cfg.choose("format", args.format, "text"), cfg.choose("fail_on", args.fail_on, "error")
@@ -605,66 +584,47 @@ def _cmd_lint(args) -> int:
             raise XukeError(_("usage.annotate", n=len(drafts)))
         mine = [f for f in findings if f.file == drafts[0]]
         annotate_docx(drafts[0], args.annotate, mine, docx_paragraphs)
+    if args.junit:
+        from xuke.reports.junit import lint_cases, write_junit
+
+        write_junit(args.junit, lint_cases(findings, [d["file"] for d in result.documents], meta, fail_on), "xuke lint")
     emit(fmt, args.output, findings, summary, meta, job="lint")
     return _exit_code(findings, fail_on)
 
 
 def _cmd_explain(args) -> int:
     from rich.console import Console
+    from xuke.api import load_packs
     from xuke.i18n import _
-    from xuke.ir.compiler import compile_rules
-    from xuke.jobs.explain import explain_findings
-    from xuke.jobs.lint import DOCUMENT_SUFFIXES, lint_files
-    from xuke.jobs.packs import load_packs
-    from xuke.run.runtime import CompiledProgram, Context, input_fact
-    from xuke.sources.records import RecordSource, Reject
+    from xuke.jobs.explain import explain_cases, explain_document, explain_findings
+    from xuke.jobs.lint import DOCUMENT_SUFFIXES
+    from xuke.run.runtime import Context
 
     if not args.case and not args.rule:
         raise XukeError(_("usage.explain"))
     _check_encoding(args)
     cfg = _config(args)
-    base = load_packs(args.rules or cfg.rule_paths())
-    cfg.prepare(base)
-    if args.rule and args.rule not in base.rules:
+    packs = load_packs(args.rules or None, config=cfg)
+    if args.rule and args.rule not in packs.base.rules:
         raise XukeError(_("usage.unknown_rule", rule=args.rule))
-    program = CompiledProgram(compile_rules(base), cfg.severity_map(base) or None)
-    program.keep_sources = True
+    program = packs.program(keep_sources=True)
     calendar = cfg.work_calendar(args.calendar)
     console = Console()
     if args.file.lower().endswith(DOCUMENT_SUFFIXES):
-        result = lint_files(base, [args.file], calendar, encoding=args.encoding, program=program)
-        chosen = [f for f in result.findings if not args.rule or f.rule == args.rule]
-        explain_findings(console, base, chosen, f"{args.file}", show_source=args.source)
+        chosen = explain_document(packs.base, program, args.file, calendar, rule=args.rule, encoding=args.encoding)
+        explain_findings(console, packs.base, chosen, f"{args.file}", show_source=args.source)
         return 0
     ctx = Context(calendar, _as_of(args.as_of))
-    shown = 0
-    for item in RecordSource(args.file, encoding=args.encoding, aliases=cfg.aliases):
-        if isinstance(item, Reject):
-            if args.case and item.raw and args.case in item.raw.values():
-                from xuke.reports.visible import VisibleText
-
-                console.print(VisibleText(_("explain.rejected", file=args.file, row=item.row, reason=item.reason)))
-                return 2
-            continue
-        if args.case and item.values.get("case_id") != args.case:
-            continue
-        case = program.run_case([input_fact("record", item.values, file=args.file, row=item.row)], ctx)
-        chosen = [f for f in case.findings if not args.rule or f.rule == args.rule]
-        if args.case or chosen:
-            title = _("explain.case_title", case=item.values.get("case_id"), file=args.file, row=item.row,
-                      as_of=ctx.as_of)  # fmt: skip
-            explain_findings(console, base, chosen, title, show_source=args.source)
-            shown += 1
-        if args.case or shown >= args.limit:
-            break
-    if args.case and not shown:
-        raise XukeError(_("usage.case_not_found", case=args.case, file=args.file))
+    for case in explain_cases(packs.base, program, args.file, ctx, case=args.case, rule=args.rule, limit=args.limit,
+                              encoding=args.encoding, aliases=cfg.aliases):  # fmt: skip
+        title = _("explain.case_title", case=case.case_id, file=case.file, row=case.row, as_of=ctx.as_of)
+        explain_findings(console, packs.base, case.findings, title, show_source=args.source)
     return 0
 
 
 COMMANDS = {
     "check": _cmd_check, "fmt": _cmd_fmt, "rules": _cmd_rules, "test": _cmd_test, "audit": _cmd_audit,
-    "lint": _cmd_lint, "explain": _cmd_explain, "init": _cmd_init,
+    "lint": _cmd_lint, "explain": _cmd_explain, "init": _cmd_init, "completion": _cmd_completion,
 }  # fmt: skip
 
 
@@ -689,7 +649,7 @@ def main(argv=None) -> int:
         return 2
     _terminate_like_interrupt()
     try:
-        if args.command != "init":
+        if args.command not in ("init", "completion"):
             if config_error is not None:
                 raise config_error
             args._config = config
@@ -700,11 +660,15 @@ def main(argv=None) -> int:
 
             e.print_rich(Console(stderr=True, highlight=False))
         else:
-            print(e.render(), file=sys.stderr)
+            from xuke.domain.controls import visible
+
+            print(visible(e.render()), file=sys.stderr)
         print(_("check.errors", n=len(e.diagnostics)), file=sys.stderr)
         return 1
     except XukeError as e:
-        print(_("cli.error", message=e), file=sys.stderr)
+        from xuke.domain.controls import visible
+
+        print(_("cli.error", message=visible(str(e))), file=sys.stderr)
         return e.exit_code
     except _Terminated:
         print(_("cli.terminated"), file=sys.stderr)

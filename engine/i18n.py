@@ -189,8 +189,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "cli.terminated": {"en": "xuke: terminated", "zh": "xuke: 已终止"},
     "usage.rules": {"en": "usage: xuke rules list [PATH...]", "zh": "用法：xuke rules list [PATH...]"},
     "usage.as_of": {
-        "en": "--as-of: not a date: {value!r} (use YYYY-MM-DD)",
-        "zh": "--as-of：{value!r} 不是日期（格式为 YYYY-MM-DD）",
+        "en": "--as-of: not a date: {value!r} (e.g. 2025-12-31, 2025/12/31, 2025年12月31日, 20251231)",
+        "zh": "--as-of：{value!r} 不是日期（例如 2025-12-31、2025/12/31、2025年12月31日、20251231）",
     },
     "usage.explain": {
         "en": "explain needs --case ID or --rule RULE",

@@ -456,8 +456,9 @@ def test_a_rejected_row_with_escapes_is_shown_by_explain_without_them(tmp_path):
     data.write_text(f"办件编号,申请时间\n{ESC_CASE},2025-02-30\x1b[31m\n", encoding="utf-8")
     run = run_cli("explain", data, "--case", ESC_CASE, "--as-of", AS_OF, cwd=tmp_path)
     assert run.returncode == 2, run.describe()
-    _no_controls(run.stdout)
-    assert "2025-02-30\\x1b[31m" in run.stdout  # the reason quotes the cell with repr()
+    # a one-line error on stderr, like every input error, its text made visible as well
+    _no_controls(run.stderr)
+    assert run.stderr.count("\n") == 1 and "2025-02-30\\x1b[31m" in run.stderr  # the reason quotes the cell with repr()
 
 
 def test_visible_keeps_length_and_leaves_no_control():
@@ -490,3 +491,13 @@ def test_the_rlimits_leave_a_normal_run_alone():
     assert json.loads(run.stdout)["summary"]["rows_read"] == 13
     run = run_limited("lint", ROOT / "fixtures" / "policies" / "street_stall_rules.docx", "--format", "json")
     assert run.returncode in (0, 1), run.describe()
+
+
+def test_rule_file_errors_show_escapes_visibly(tmp_path):
+    # a rule file is input too: its source line, quoted under a check error, must not drive the terminal
+    rules = tmp_path / "esc.rules"
+    rules.write_text('pack p "p"\nrule A "t\x1b]52;c;cHduZWQ=\x07" nonsense\nend\n', encoding="utf-8")
+    run = run_cli("check", rules, cwd=tmp_path)
+    assert run.returncode == 1, run.describe()
+    _no_controls(run.stderr)
+    assert "␛]52;c;cHduZWQ=␇" in run.stderr

@@ -49,7 +49,9 @@ def test_plurals_and_formatting():
     assert _("check.ok", "en", rules=1, files=1, ms=5) == "ok: 1 rule in 1 file (5 ms)"
     assert _("check.ok", "en", rules=43, files=4, ms=130) == "ok: 43 rules in 4 files (130 ms)"
     assert _("check.ok", "zh", rules=43, files=4, ms=130) == "ok: 4 个文件，43 条规则（130 ms）"
-    assert _("usage.as_of", "en", value="2025-13-01") == "--as-of: not a date: '2025-13-01' (use YYYY-MM-DD)"
+    assert _("usage.as_of", "en", value="2025-13-01") == (
+        "--as-of: not a date: '2025-13-01' (e.g. 2025-12-31, 2025/12/31, 2025年12月31日, 20251231)"
+    )
     set_lang("zh")
     assert _("fmt.would_reformat", path="a.rules") == "a.rules: 需要重新格式化"
     set_lang("en")

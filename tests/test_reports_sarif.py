@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 from xuke.findings import Finding
-from xuke.reports import RuleMeta
+from xuke.reports import RuleMeta, tool_information_uri
 from xuke.reports.sarif import FINGERPRINT_KEY, artifact_uri, build_sarif, dumps_sarif, write_sarif
 
 jsonschema = pytest.importorskip("jsonschema")
@@ -65,7 +65,8 @@ def test_rules_and_indices():
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
     overdue = rules[ids.index("LIC-42-OVERDUE")]
     assert overdue["shortDescription"]["text"] == "超过法定期限作出决定"
-    assert overdue["help"]["text"].startswith("依据：行政许可法第四十二条")
+    assert overdue["help"]["text"].startswith("超过法定期限作出决定\n依据：行政许可法第四十二条")
+    assert overdue["help"]["text"].endswith("规则：rules/licensing_law.rules:40")
     assert overdue["defaultConfiguration"]["level"] == "error"
     assert overdue["properties"]["tags"] == ["licensing_law"]
     assert overdue["properties"]["source"] == "rules/licensing_law.rules:40"
@@ -119,17 +120,21 @@ def test_clause_over_several_lines():
     assert (region["startLine"], region["startColumn"], region["endColumn"]) == (22, 4, 10)
 
 
-def test_group_finding_has_no_region():
+def test_group_finding_points_at_its_file():
     findings, meta = sample()
     result = results_by_rule(build_sarif(findings, meta))["DEPT-OVERDUE-RATE"]
-    assert "region" not in result["locations"][0]["physicalLocation"]
+    physical = result["locations"][0]["physicalLocation"]
+    assert physical["region"] == {"startLine": 1}  # the file as a whole: GitHub wants a line
+    assert physical["artifactLocation"]["uri"].endswith(".csv")
+    assert result["properties"]["fileLevel"] is True
     assert result["properties"]["group"] == {"department": "市场监管局"}
 
 
 def test_document_finding():
     findings, meta = sample()
     result = results_by_rule(build_sarif(findings, meta))["DOC-30-GUIDE"]
-    assert "region" not in result["locations"][0]["physicalLocation"]
+    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}
+    assert result["properties"]["fileLevel"] is True
 
 
 def test_uris(tmp_path):
@@ -147,3 +152,122 @@ def test_deterministic():
     a = dumps_sarif(findings, meta, version="1.2.3")
     assert a == dumps_sarif(shuffled, dict(reversed(list(meta.items()))), version="1.2.3")
     assert "市场监管局".encode() in a
+
+
+# ---- what GitHub code scanning asks of an upload ("SARIF support for code scanning") ----
+
+
+def test_github_relative_uris_with_a_base():
+    """Paths relative to the repository root, the base declared in originalUriBaseIds
+    (an absolute URI ending in a slash), never an absolute file:// URI for a file inside it."""
+    findings, meta = sample()
+    log = build_sarif(findings, meta)  # the sample's files are relative: inside the working directory
+    validate(log)
+    run = log["runs"][0]
+    base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+    assert base.startswith("file:///") and base.endswith("/")
+    for result in run["results"]:
+        artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
+        assert artifact["uriBaseId"] == "%SRCROOT%"
+        assert not artifact["uri"].startswith(("file:", "/")) and ".." not in artifact["uri"].split("/")
+
+
+def test_github_every_result_has_a_physical_location_with_a_line():
+    findings, meta = sample()
+    for result in build_sarif(findings, meta)["runs"][0]["results"]:
+        assert len(result["locations"]) == 1  # GitHub uses the first only
+        physical = result["locations"][0]["physicalLocation"]
+        assert physical["artifactLocation"]["uri"]
+        assert isinstance(physical["region"]["startLine"], int) and physical["region"]["startLine"] >= 1
+        assert result["message"]["text"]
+        assert result["partialFingerprints"][FINGERPRINT_KEY]
+
+
+def test_github_rule_descriptors(monkeypatch):
+    findings, meta = sample()
+    monkeypatch.setenv("XUKE_INFORMATION_URI", "https://github.com/example/xuke")
+    log = build_sarif(findings, meta)
+    driver = log["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] in ("https://github.com/example/xuke", tool_information_uri())
+    ids = [r["id"] for r in driver["rules"]]
+    for result in log["runs"][0]["results"]:
+        assert result["ruleId"] == ids[result["ruleIndex"]]
+        assert result["level"] in ("error", "warning", "note")
+    for rule in driver["rules"]:
+        assert rule["name"] and rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
+        assert rule["help"]["text"]
+        assert rule["defaultConfiguration"]["level"] in ("error", "warning", "note")
+        assert isinstance(rule["properties"]["tags"], list) and len(rule["properties"]["tags"]) <= 20
+
+
+def test_github_tag_limit():
+    meta = {"R-1": RuleMeta("R-1", "t", "error", ("c",), tuple(f"tag{i}" for i in range(30)))}
+    rule = build_sarif([], meta)["runs"][0]["tool"]["driver"]["rules"][0]
+    assert rule["properties"]["tags"] == [f"tag{i}" for i in range(20)]
+
+
+def test_github_result_limit_keeps_the_most_severe():
+    """Over 25,000 results GitHub rejects the upload: the most severe are kept and the run
+    says how many were left out."""
+    import xuke.reports.sarif as sarif_module
+
+    def finding(i, severity):
+        return Finding(f"R-{severity}", severity, "t", f"m{i}", [], [], "a.csv", case_id=str(i), row=i)
+
+    findings = [finding(i, "info") for i in range(30)] + [finding(100 + i, "error") for i in range(5)]
+    old = sarif_module.MAX_RESULTS
+    sarif_module.MAX_RESULTS = 10
+    try:
+        log = build_sarif(findings)
+    finally:
+        sarif_module.MAX_RESULTS = old
+    validate(log)
+    run = log["runs"][0]
+    assert len(run["results"]) == 10
+    assert sum(r["ruleId"] == "R-error" for r in run["results"]) == 5
+    note = run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+    assert note.startswith("25 less severe results left out")
+    rows = [r["properties"]["row"] for r in run["results"]]
+    assert rows == sorted(rows)  # still in report order
+    assert sarif_module.MAX_RESULTS == 25_000
+
+
+@pytest.mark.parametrize("command", [
+    ["lint", "fixtures/policies/", "--fail-on", "never"],
+    ["audit", "fixtures/approvals/small.jsonl", "--as-of", "2025-12-31", "--jobs", "1", "--fail-on", "never"],
+    ["check", "tests/data/api/broken.rules"],
+])  # fmt: skip
+def test_reports_of_the_command_line_meet_githubs_rules(command, tmp_path):
+    """What the commands write, end to end: schema-valid, every result located in a file
+    of the repository with a line, URIs relative to where xuke ran."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "r.sarif"
+    done = subprocess.run([sys.executable, str(root / "cli.py"), *command, "--no-config", "--format", "sarif",
+                           "-o", str(out)], capture_output=True, text=True, cwd=root)  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr
+    log = json.loads(out.read_text("utf-8"))
+    validate(log)
+    run = log["runs"][0]
+    assert run["results"]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == root.as_uri() + "/"
+    for result in run["results"]:
+        physical = result["locations"][0]["physicalLocation"]
+        artifact = physical["artifactLocation"]
+        assert artifact["uriBaseId"] == "%SRCROOT%"
+        assert (root / artifact["uri"]).is_file(), artifact["uri"]  # a file of the checkout
+        assert physical["region"]["startLine"] >= 1
+
+
+def test_inputs_without_lines_are_file_level():
+    db = Finding("R-4", "error", "t", "m", [], [], "postgresql://u@h/db#approvals", case_id="C1", row=4)
+    parquet = Finding("R-5", "warning", "t", "m", [], [], "export.parquet", case_id="C2", row=9)
+    log = build_sarif([db, parquet])
+    validate(log)
+    by_rule = results_by_rule(log)
+    location = by_rule["R-4"]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": "postgresql://u@h/db#approvals"}
+    assert location["region"] == {"startLine": 1} and by_rule["R-4"]["properties"]["fileLevel"] is True
+    assert by_rule["R-5"]["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}

@@ -44,6 +44,7 @@ from ..lang import ast as A
 from ..lang.checker import RuleBase
 from ..run import sealed
 from ..run.runtime import CompiledProgram, Context, input_fact
+from ..sources.open import open_records
 from ..sources.records import RecordSource, Reject, Span, _SeenIds
 
 DEFAULT_CHUNK = 2000
@@ -329,7 +330,7 @@ class ProcessExecutor:
         if "forkserver" in mp.get_all_start_methods():
             ctx = mp.get_context("forkserver")
             # workers fork from a server that has imported the engine already
-            ctx.set_forkserver_preload(["engine.audit"])
+            ctx.set_forkserver_preload([__name__])
         else:
             ctx = mp.get_context("spawn")
         self.workers = jobs
@@ -678,13 +679,21 @@ def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, 
     if chunk_size < 1:
         raise XukeError("--chunk-size must be at least 1")
     ctx = Context(calendar, as_of)
-    # files in a fixed order, so the findings never depend on the command line's order
-    files = sorted({str(p) for p in paths})
+    # files in a fixed order, so the findings never depend on the command line's order;
+    # a source given open (a data frame, a query: sources/tables.py) is named by its path
+    given = {p.path: p for p in paths if isinstance(p, RecordSource)}
+    files = sorted({p.path if isinstance(p, RecordSource) else str(p) for p in paths})
+    unread = sorted(name for name in given if not os.path.isfile(name))
+    if checkpoint and unread:
+        raise XukeError(f"--checkpoint needs inputs it can read again: {', '.join(unread)} is not a file")
+
+    def open_source(file: str) -> RecordSource:
+        return given.get(file) or open_records(file, encoding=encoding, sheet=sheet, aliases=aliases)
     # every file's columns first: a file that cannot be read fails the audit before any
     # work, and each file gets the program of the rules its columns allow
     skipped_by_file, programs, unknown_by_file = [], {}, {}
     for file in files:
-        source = RecordSource(file, encoding=encoding, sheet=sheet, aliases=aliases)
+        source = open_source(file)
         unknown_by_file[file] = list(source.unknown_headers)
         skipped_by_file.append(skipped_rules(base, set(source.present_fields)))
         key = frozenset(skipped_by_file[-1])
@@ -708,11 +717,11 @@ def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, 
                 file = files[index]
                 if index != run.position["file"]:
                     run.next_file(index)
-                source = RecordSource(file, encoding=encoding, sheet=sheet, aliases=aliases)
+                source = open_source(file)
                 token, spec = programs[frozenset(skipped_by_file[index])]
                 if isinstance(pool, SerialExecutor):
                     _serial_file(run, index, file, source, worker_program(token, spec), chunk_size)
-                elif source.format == "xlsx":
+                elif not source.ranged:
                     _chunked_file(run, index, file, source, pool, token, chunk_size)
                 else:
                     _ranged_file(run, index, file, source, pool, token, aliases, chunk_size)
@@ -763,7 +772,7 @@ def _serial_file(run: _Run, index: int, file: str, source: RecordSource, compile
     p = run.position
     rows, chunks = p["rows"], p["chunks"]
     span = Span()
-    if source.format == "xlsx":
+    if not source.ranged:
         # a workbook cannot be entered in the middle: read it again, skipping what is done
         stream = ((item, None) for item, _ in source.read() if item.row > rows)
         seen = None
@@ -774,14 +783,14 @@ def _serial_file(run: _Run, index: int, file: str, source: RecordSource, compile
     mark = None
     for item, mark in stream:
         chunk.append(item)
-        if len(chunk) >= chunk_size and (mark is not None or source.format == "xlsx"):
+        if len(chunk) >= chunk_size and (mark is not None or not source.ranged):
             result = evaluate_chunk(program, ctx, file, chunks, chunk)
             rows, chunks, chunk = chunk[-1].row, chunks + 1, []
             pos, lines = mark or (None, None)
             run.consume(file, result, _position(index, pos, rows, lines, chunks), seen)
     if chunk:
         result = evaluate_chunk(program, ctx, file, chunks, chunk)
-        pos, lines = (span.stop, span.lines) if source.format != "xlsx" else (None, None)
+        pos, lines = (span.stop, span.lines) if source.ranged else (None, None)
         run.consume(file, result, _position(index, pos, chunk[-1].row, lines, chunks + 1), seen)
 
 

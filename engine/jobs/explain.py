@@ -5,6 +5,8 @@ decided."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.console import Console
 from rich.tree import Tree
 
@@ -88,3 +90,51 @@ def _fact(parent: Tree, base: RuleBase, fact: Fact, rule_id: str, depth: int) ->
 def _type_label(type_: str) -> str:
     """办件记录/条款/文件 for the input facts; a derived fact's type as the rule author named it."""
     return _(f"explain.type.{type_}") if type_ in ("record", "clause", "document") else type_
+
+
+@dataclass
+class ExplainedCase:
+    """One case of an export, run with the sources of its findings kept."""
+
+    file: str
+    row: int
+    case_id: str | None
+    findings: list
+
+
+def explain_cases(base: RuleBase, program, path: str, ctx, case: str | None = None, rule: str | None = None,
+                  limit: int = 10, encoding=None, aliases=None) -> list[ExplainedCase]:  # fmt: skip
+    """The case `case` of a record export, or the first `limit` cases where `rule` fired.
+    `program` must keep the facts of its findings (`keep_sources`). A case whose row was
+    rejected, or that is not in the file, is an error that says so."""
+    from ..errors import XukeError
+    from ..run.runtime import input_fact
+    from ..sources.open import open_records
+    from ..sources.records import Reject
+
+    out: list[ExplainedCase] = []
+    for item in open_records(path, encoding=encoding, aliases=aliases):
+        if isinstance(item, Reject):
+            if case and item.raw and case in item.raw.values():
+                raise XukeError(_("explain.rejected", file=path, row=item.row, reason=item.reason))
+            continue
+        if case and item.values.get("case_id") != case:
+            continue
+        run = program.run_case([input_fact("record", item.values, file=path, row=item.row)], ctx)
+        chosen = [f for f in run.findings if not rule or f.rule == rule]
+        if case or chosen:
+            out.append(ExplainedCase(path, item.row, item.values.get("case_id"), chosen))
+        if case or len(out) >= limit:
+            break
+    if case and not out:
+        raise XukeError(_("usage.case_not_found", case=case, file=path))
+    return out
+
+
+def explain_document(base: RuleBase, program, path: str, calendar, rule: str | None = None,
+                     encoding=None) -> list:  # fmt: skip
+    """The findings of one draft (of `rule` only, if given), with their sources kept."""
+    from .lint import lint_files
+
+    result = lint_files(base, [path], calendar, encoding=encoding, program=program)
+    return [f for f in result.findings if not rule or f.rule == rule]

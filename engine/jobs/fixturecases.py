@@ -22,6 +22,7 @@ pasted from an export.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +49,7 @@ class CaseResult:
     ok: bool
     detail: str = ""
     rules: set = field(default_factory=set)  # rules this case exercises
+    seconds: float = 0.0  # how long it took (JUnit reports show it)
 
 
 def is_fixture_file(path: Path) -> bool:
@@ -153,21 +155,26 @@ def run_fixture_file(base: RuleBase, path: Path, calendar) -> list[CaseResult]:
     program = CompiledProgram(compile_rules(base))
     results = []
     for line, case, as_of_raw in load_cases(path):
-        name = str(case.get("name", f"case at line {line}"))
-        as_of = _as_date(as_of_raw, path, line) or dt.date.today()
-        if "input" in case:
-            results.append(_file_case(base, path, line, name, case, calendar, as_of))
-            continue
-        records = case.get("records") or ([case["record"]] if "record" in case else None)
-        if not records:
-            raise XukeError(f"{path}:{line}: case {name!r} has no record, records or input")
-        ctx = Context(calendar, as_of)
-        fired: set[str] = set()
-        for values in records:
-            rec = _record(values, path, line)
-            fired |= {f.rule for f in program.run_case([input_fact("record", rec, file=str(path), row=1)], ctx).findings}
-        results.append(_judge(path, line, name, case, fired))
+        started = time.perf_counter()
+        results.append(_run_case(base, program, path, line, case, as_of_raw, calendar))
+        results[-1].seconds = time.perf_counter() - started
     return results
+
+
+def _run_case(base, program, path, line, case, as_of_raw, calendar) -> CaseResult:
+    name = str(case.get("name", f"case at line {line}"))
+    as_of = _as_date(as_of_raw, path, line) or dt.date.today()
+    if "input" in case:
+        return _file_case(base, path, line, name, case, calendar, as_of)
+    records = case.get("records") or ([case["record"]] if "record" in case else None)
+    if not records:
+        raise XukeError(f"{path}:{line}: case {name!r} has no record, records or input")
+    ctx = Context(calendar, as_of)
+    fired: set[str] = set()
+    for values in records:
+        rec = _record(values, path, line)
+        fired |= {f.rule for f in program.run_case([input_fact("record", rec, file=str(path), row=1)], ctx).findings}
+    return _judge(path, line, name, case, fired)
 
 
 def _judge(path, line, name, case, fired: set) -> CaseResult:

@@ -62,7 +62,7 @@ def read_rule_file(path: Path) -> str:
         raise XukeError(f"{path}: not UTF-8 text (byte {e.start}); rule files are UTF-8") from None
 
 
-def _display(path: Path) -> str:
+def display_name(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
@@ -72,7 +72,7 @@ def _display(path: Path) -> str:
 def parse_files(files: list[Path]) -> tuple[list[A.Program], list[Diagnostic], dict[str, str]]:
     programs, diags, sources = [], [], {}
     for path in files:
-        name = _display(path)
+        name = display_name(path)
         source = read_rule_file(path)
         sources[name] = source
         try:
@@ -112,8 +112,8 @@ def load(paths, rule_path=None, with_imports: bool = True) -> RuleBase:
     if with_imports:
         _resolve_imports(programs, packs, search_dirs, diags, sources, {p.resolve() for p in files})
     if diags:
-        # syntax errors first: checking a half-parsed set would only add noise
-        raise DiagnosticError(diags, sources)
+        # every file's syntax errors, then what the checker finds in the files that parsed
+        raise DiagnosticError(diags + _check_parsed(programs, packs, diags, sources), sources)
     rule_count = sum(len(p.rules) for p in programs)
     if rule_count > MAX_RULES:
         raise XukeError(f"{rule_count} rules loaded; the limit is {MAX_RULES}")
@@ -125,6 +125,21 @@ def load(paths, rule_path=None, with_imports: bool = True) -> RuleBase:
     # compiling finds the joins no engine can evaluate (an IR-level error): report them at load
     base.ir = compile_rules(base)
     return base
+
+
+def _check_parsed(programs, packs, diags, sources) -> list[Diagnostic]:
+    """The checker's errors in the files that parsed and import no pack whose file did not:
+    an error there is the file's own, not an echo of a broken file it depends on."""
+    broken = {d.pos.file for d in diags}
+    broken_packs = {_pack_name(sources[f]) for f in broken if f in sources} - {None}
+    keep = [p for p in programs if p.file not in broken
+            and not any(imp.name in broken_packs for imp in p.of(A.Import))]  # fmt: skip
+    if not keep:
+        return []
+    kept_packs = {name: p for name, p in packs.items() if any(p is k for k in keep)}
+    checker = Checker(keep, kept_packs)
+    checker.run()
+    return [d for d in checker.diags if d.pos.file not in broken]
 
 
 def _resolve_imports(programs, packs, search_dirs, diags, sources, loaded):

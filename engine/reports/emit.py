@@ -10,7 +10,7 @@ from typing import Any
 from ..findings import Finding
 from . import RuleMeta
 
-FORMATS = ("text", "json", "jsonl", "csv", "sarif")
+FORMATS = ("text", "json", "jsonl", "csv", "sarif", "github")
 
 
 def emit(fmt: str, out: str, findings: Iterable[Finding], summary: Mapping[str, Any] | None,
@@ -42,6 +42,10 @@ def emit(fmt: str, out: str, findings: Iterable[Finding], summary: Mapping[str, 
         from .sarif import write_sarif
 
         write_sarif(out, findings, rules_meta, base_dir=base_dir)
+    elif fmt == "github":
+        from .github import write_github
+
+        write_github(out, findings, base_dir=base_dir)
     else:
         _text(out, findings, summary, rules_meta, job)
 

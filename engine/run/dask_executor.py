@@ -25,7 +25,7 @@ class DaskExecutor:
             from distributed import Client, LocalCluster
         except ImportError as e:
             raise XukeError(
-                f"--executor dask needs dask.distributed ({e}): pip install 'dask[distributed]'"
+                f"--executor dask needs dask.distributed ({e}): pip install 'xuke[dask]'"
             ) from None
         self.cluster = None
         if scheduler:

@@ -380,6 +380,12 @@ class RecordSource:
         except OSError as e:
             raise InputError(f"{self.path}: cannot read: {e.strerror or e}") from None
         self._index = index
+        self._describe_columns()
+
+    def _describe_columns(self) -> None:
+        """headers, mapping, present_fields and unknown_headers, from the layouts (a header
+        row) or, for keyed records (JSONL), from the keys of the sample read up front."""
+        index = self._index
         layouts = list(self._layouts.values())
         if layouts:
             self.headers = list(dict.fromkeys(h for lay in layouts for h in lay.headers))
@@ -391,6 +397,12 @@ class RecordSource:
             self.present_fields = set(self.mapping.values())
             _require(self.present_fields, self.headers, self.required, self.path)
         self.unknown_headers = [h for h in self.headers if h not in self.mapping]
+
+    @property
+    def ranged(self) -> bool:
+        """Whether the source can be read from a byte offset (CSV, JSONL), so that workers
+        can read parts of it themselves; others are read from their start, here."""
+        return self.format in ("csv", "jsonl")
 
     @property
     def encoding(self) -> str | None:
@@ -507,7 +519,11 @@ class RecordSource:
             yield self._finish(n, values, extra, errors, seen, sheet, line, layout.raw, cells[:ncols])
 
     def _iter_jsonl(self, start, end, n, lines, seen, span):
-        index, text = self._index, JsonlFile.raw_text
+        index, text = self._index, self._file.raw_text
+
+        def raw_cells(obj: dict) -> dict[str, str]:
+            return {k: "" if v is None else text(v) for k, v in obj.items()}
+
         by_field: dict[str, tuple[Callable, Callable]] = {}
         # key -> (canonical field, lookup, convert), or (extra name, None, None)
         targets: dict[str, tuple] = {}
@@ -551,11 +567,7 @@ class RecordSource:
                     errors = (errors or []) + [value.reason]
                     continue
                 values[name] = value
-            yield self._finish(n, values, extra, errors, seen, None, line, _json_raw, obj), mark
+            yield self._finish(n, values, extra, errors, seen, None, line, raw_cells, obj), mark
 
 
 _STRUCTURES = {dict: "object", list: "array"}
-
-
-def _json_raw(obj: dict) -> dict[str, str]:
-    return {k: "" if v is None else JsonlFile.raw_text(v) for k, v in obj.items()}
