@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from ..domain.controls import visible
 from .ast import Pos
 
 
@@ -38,7 +39,7 @@ def _excerpt(source: str | None, pos: Pos) -> list[str]:
     lines = source.splitlines()
     if pos.line > len(lines):
         return []
-    text = lines[pos.line - 1].replace("\t", " ")
+    text = visible(lines[pos.line - 1].replace("\t", " "))
     col = max(pos.column, 1)
     width = 1
     if pos.end_line == pos.line and pos.end_column and pos.end_column > col:
@@ -94,7 +95,7 @@ class DiagnosticError(Exception):
             source = self.sources.get(d.pos.file)
             excerpt = _excerpt(source, d.pos)
             if excerpt:
-                console.print(highlight_snippet(source, d.pos.line, d.pos.line, line_numbers=False))
+                console.print(highlight_snippet(visible(source), d.pos.line, d.pos.line, line_numbers=False))
                 console.print(Text(excerpt[1][2:], style="bold red"))  # the plain form indents by 2
             for pos, note in d.related:
                 console.print(f"{pos}: note: {note}")

@@ -13,13 +13,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-_TABLE = {c: 0x2400 + c for c in range(0x20) if c not in (0x09, 0x0A)}
-_TABLE[0x7F] = 0x2421
-_TABLE.update({c: 0xFFFD for c in range(0x80, 0xA0)})
-
-
-def visible(text: str) -> str:
-    return text.translate(_TABLE)
+from ..domain.controls import visible
 
 
 class VisibleText(Text):
