@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 import orjson
 
-from ..findings import Finding
+from ..findings import DATE_FIELDS, Finding
 from . import RuleMeta, tool_information_uri, tool_version
 from .aggregate import join_cites, rules_meta_with_findings, sort_findings
 from .atomic import atomic_write
@@ -118,7 +118,7 @@ def _result(f: Finding, rule_index: int, base_dir) -> dict[str, Any]:
         result["locations"] = [location]
     result["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint()}
     properties: dict[str, Any] = {"severity": f.severity}
-    for key in ("case_id", "row", "article"):
+    for key in ("case_id", "row", "article", *DATE_FIELDS):
         value = getattr(f, key)
         if value is not None:
             properties[key] = value
@@ -127,6 +127,10 @@ def _result(f: Finding, rule_index: int, base_dir) -> dict[str, Any]:
     properties["cites"] = list(f.cites)
     if f.tags:
         properties["tags"] = list(f.tags)
+    if f.history is not None:
+        # SARIF's own word for a result compared with an earlier run (3.27.24)
+        result["baselineState"] = "new" if f.history.get("status") == "new" else "unchanged"
+        properties["history"] = dict(f.history)
     result["properties"] = properties
     return result
 
