@@ -568,7 +568,7 @@ def _write_audit(args, result, findings, summary, meta, fmt, fail_on) -> int:
     if args.xlsx:
         from xuke.reports.xlsxout import write_xlsx
 
-        write_xlsx(args.xlsx, findings, summary, meta)
+        write_xlsx(args.xlsx, findings, summary, meta, title_block=_title_block(args, summary))
     if args.html:
         from xuke.reports.html import write_html
 

@@ -29,12 +29,11 @@ import sqlalchemy as sa
 
 from ..findings import DATE_FIELDS, Finding
 from ..reports.aggregate import Aggregate, department_of
-from .grades import department_grade
+from ..reports.grades import OVERDUE_RULES, department_grade
 from .schema import run_departments, run_findings, runs
 
 REPORTED = ("new", "open", "escalated")
 TAGS = {"open": "督办", "escalated": "红牌"}  # tags a report adds to a finding
-OVERDUE_RULES = ("LIC-42-OVERDUE", "LIC-42-PENDING")  # a case past its time limit
 _BATCH = 2000
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from ..findings import Finding
 
 GRADE_RULES = ("DEPT-SCORE",)
+OVERDUE_RULES = ("LIC-42-OVERDUE", "LIC-42-PENDING")  # a case past its time limit (one or the other)
 GRADES = ("优秀", "良好", "合格", "不合格")
 
 
