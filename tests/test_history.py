@@ -281,3 +281,33 @@ def test_bad_history_settings(capsys, tmp_path, text, says):
     (tmp_path / "xuke.yaml").write_text(text, encoding="utf-8")
     err = _one_line_error(capsys, "history", "list", "--config", tmp_path / "xuke.yaml")
     assert says in err
+
+
+@pytest.mark.parametrize("fmt", ["text", "csv", "sarif", "jsonl"])
+def test_every_format_carries_the_dates_and_what_changed(capsys, tmp_path, pack, fmt):
+    db, out = tmp_path / f"{fmt}.db", tmp_path / f"second.{fmt}"
+    for n in (0, 1):
+        code, _, err = xuke(capsys, "audit", _export(tmp_path, n), "--rules", pack, "--as-of", AS_OF[n], "--history",
+                            db, "--format", fmt, "-o", out, "--no-config", "--lang", "en")  # fmt: skip
+        assert code in (0, 1), err
+    text = out.read_text(encoding="utf-8-sig")
+    if fmt == "text":
+        assert "Since run 1 (2025-10-31): 1 new, 1 still open, 0 escalated, 2 resolved, 1 out of scope" in text
+        assert "Resolved since the previous run (2)" in text and "A2" in text
+        assert "Findings by month received" in text and "2025-10" in text
+    elif fmt == "csv":
+        import csv
+        import io
+
+        rows = {r["case_id"]: r for r in csv.DictReader(io.StringIO(text)) if r["case_id"]}
+        assert (rows["A1"]["received_at"], rows["A1"]["history_status"], rows["A1"]["history_since_run"],
+                rows["A1"]["history_runs"]) == ("2025-10-01", "open", "1", "2")  # fmt: skip
+        assert rows["A4"]["history_status"] == "new"
+    elif fmt == "sarif":
+        results = {r["properties"].get("case_id"): r for r in json.loads(text)["runs"][0]["results"]}
+        assert results["A1"]["baselineState"] == "unchanged" and results["A4"]["baselineState"] == "new"
+        assert results["A1"]["properties"]["received_at"] == "2025-10-01"
+        assert results["A1"]["properties"]["history"]["since"] == "2025-10-31"
+    else:
+        lines = {d.get("case_id"): d for d in map(json.loads, text.splitlines())}
+        assert lines["A1"]["history"]["status"] == "open" and lines["A1"]["received_at"] == "2025-10-01"

@@ -23,9 +23,8 @@ from ..i18n import _, get_lang, punct, severity_label
 from . import RuleMeta, tool_version
 from .aggregate import NO_DEPARTMENT, join_cites, severity_rank, sort_findings
 from .atomic import atomic_write
-from .overview import overview
+from .overview import history_line, overview
 from .svg import columns, hbar
-from .xlsxcharts import history_line
 
 MAX_FINDINGS = 5000
 MAX_CHART_ITEMS = 30  # bars in one chart; the tables list every department and rule

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..findings import Finding
+from ..i18n import _
 from . import RuleMeta
 from .aggregate import NO_DEPARTMENT, Aggregate, rules_meta_with_findings
 from .grades import OVERDUE_RULES, department_grade
@@ -58,16 +59,9 @@ def overview(findings: Iterable[Finding], summary: Mapping[str, Any] | None,
              rules_meta: Mapping[str, RuleMeta] | None) -> Overview:  # fmt: skip
     """One pass over the findings (sorted, as the reporters hold them)."""
     agg = Aggregate(top=20)
-    months: Counter = Counter()
-    statuses: Counter = Counter()
     grades: dict[str, dict] = {}
     for f in findings:
         agg.add(f)
-        month = f.month()
-        if month:
-            months[month] += 1
-        if f.history:
-            statuses[f.history.get("status")] += 1
         grade = department_grade(f)
         if grade is not None:
             grades[grade["department"]] = grade
@@ -85,8 +79,16 @@ def overview(findings: Iterable[Finding], summary: Mapping[str, Any] | None,
     rules = sorted(((r, meta[r].title if r in meta else "", n) for r, n in agg.by_rule.items()),
                    key=lambda t: (-t[2], t[0]))  # fmt: skip
     depts.sort(key=lambda d: (-(d.overdue_rate or 0), -d.findings, d.name))
-    return Overview(agg, depts, rules, sorted(months.items()), heat, statuses)
+    return Overview(agg, depts, rules, sorted(agg.by_month.items()), heat, agg.by_status)
 
 
 def department_label(name: str, no_department: str) -> str:
     return no_department if name == NO_DEPARTMENT else name
+
+
+def history_line(h: Mapping[str, Any]) -> str:
+    if h.get("previous_run") is None:
+        return _("history.first", run=h.get("run"), series=h.get("series"))
+    return _("history.summary", previous=h["previous_run"], date=h.get("previous_as_of"), new=h.get("new", 0),
+             open=h.get("open", 0), escalated=h.get("escalated", 0), resolved=h.get("resolved", 0),
+             out=h.get("out_of_scope", 0))  # fmt: skip

@@ -18,7 +18,7 @@ from openpyxl.worksheet.pagebreak import Break
 
 from ..i18n import _, punct
 from .aggregate import NO_DEPARTMENT
-from .overview import Overview
+from .overview import Overview, history_line
 from .xlsxout import HEADER, PERCENT, WRAP, _cell, _headed, _new_sheet, print_setup
 
 SHEET_OVERVIEW = "xlsx.sheet.overview"
@@ -73,14 +73,6 @@ def title_rows(ws, rows: _Rows, title_block: Mapping[str, Any] | None, summary: 
     for key, value in lines:
         rows.add([_bold(ws, _(key)), _cell(ws, value)])
     rows.add([])
-
-
-def history_line(h: Mapping[str, Any]) -> str:
-    if h.get("previous_run") is None:
-        return _("history.first", run=h.get("run"), series=h.get("series"))
-    return _("history.summary", previous=h["previous_run"], date=h.get("previous_as_of"), new=h.get("new", 0),
-             open=h.get("open", 0), escalated=h.get("escalated", 0), resolved=h.get("resolved", 0),
-             out=h.get("out_of_scope", 0))  # fmt: skip
 
 
 def _bar(title: str, y_title: str | None, horizontal: bool = False, percent: bool = False) -> BarChart:
