@@ -23,7 +23,7 @@ from ..i18n import _, get_lang, punct, severity_label
 from . import RuleMeta, tool_version
 from .aggregate import NO_DEPARTMENT, join_cites, severity_rank, sort_findings
 from .atomic import atomic_write
-from .overview import history_line, overview
+from .overview import ON_TIME_COLOUR, OVERDUE_COLOUR, history_line, overview
 from .svg import columns, hbar
 
 MAX_FINDINGS = 5000
@@ -141,7 +141,7 @@ def render_html(findings: Iterable[Finding], summary: Mapping[str, Any] | None =
         charts.append(hbar(_("xlsx.chart.departments"), [_dept(d.name) for d in depts],
                            [(_("col.overdue_rate"), [d.overdue_rate for d in depts]),
                             (_("col.on_time_rate"), [d.on_time_rate for d in depts])], percent=True,
-                           chart_id="chart-departments"))  # fmt: skip
+                           chart_id="chart-departments", colours=("#" + OVERDUE_COLOUR, "#" + ON_TIME_COLOUR)))  # fmt: skip
     if ov.rules:
         top = ov.rules[:MAX_CHART_ITEMS]
         charts.append(hbar(_("xlsx.chart.rules"), [f"{r} {t}".strip() for r, t, _n in top],

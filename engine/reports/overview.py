@@ -16,6 +16,8 @@ from . import RuleMeta
 from .aggregate import NO_DEPARTMENT, Aggregate, rules_meta_with_findings
 from .grades import OVERDUE_RULES, department_grade
 
+OVERDUE_COLOUR, ON_TIME_COLOUR = "C0504D", "9BBB59"  # red and green, in the workbook and the HTML page
+
 
 @dataclass
 class DepartmentRow:

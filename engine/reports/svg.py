@@ -18,7 +18,8 @@ def _num(value: float, percent: bool) -> str:
 
 
 def hbar(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]],
-         percent: bool = False, width: int = 640, chart_id: str = "") -> Markup:  # fmt: skip
+         percent: bool = False, width: int = 640, chart_id: str = "",
+         colours: Sequence[str] = PALETTE) -> Markup:  # fmt: skip
     """Horizontal bars: one row per label, one bar per series in it (grouped)."""
     n = len(series)
     bar = _ROW - 6 if n == 1 else 12
@@ -32,7 +33,7 @@ def hbar(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence
     if n > 1:
         for i, (name, _vals) in enumerate(series):
             x = _LABEL + i * 130
-            out.append(f'<rect x="{x}" y="28" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
+            out.append(f'<rect x="{x}" y="28" width="12" height="12" fill="{colours[i % len(colours)]}"/>'
                        f'<text class="legend" x="{x + 16}" y="38">{escape(name)}</text>')  # fmt: skip
     for j, label in enumerate(labels):
         y = top + j * row
@@ -45,7 +46,7 @@ def hbar(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence
             w = max(0.0, plot * v / peak)
             by = y + (i * (bar + 2) + 4 if n > 1 else 3)
             out.append(f'<rect class="bar" x="{_LABEL}" y="{by}" width="{w:.1f}" height="{bar}" '
-                       f'fill="{PALETTE[i % len(PALETTE)]}" data-value="{v}"><title>{escape(label)} · '
+                       f'fill="{colours[i % len(colours)]}" data-value="{v}"><title>{escape(label)} · '
                        f'{escape(name)}: {_num(v, percent)}</title></rect>'
                        f'<text class="value" x="{_LABEL + w + 4:.1f}" y="{by + bar - 2}">{_num(v, percent)}</text>')  # fmt: skip
     out.append(f'<line x1="{_LABEL}" y1="{top - 2}" x2="{_LABEL}" y2="{height - 8}" class="axis"/></svg>')

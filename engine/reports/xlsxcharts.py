@@ -18,7 +18,7 @@ from openpyxl.worksheet.pagebreak import Break
 
 from ..i18n import _, punct
 from .aggregate import NO_DEPARTMENT
-from .overview import Overview, history_line
+from .overview import ON_TIME_COLOUR, OVERDUE_COLOUR, Overview, history_line
 from .xlsxout import HEADER, PERCENT, WRAP, _cell, _headed, _new_sheet, print_setup
 
 SHEET_OVERVIEW = "xlsx.sheet.overview"
@@ -110,13 +110,16 @@ def overview_sheet(wb, ov: Overview, summary: Mapping[str, Any], title_block: Ma
         last = head + min(len(ov.departments), MAX_CHART_ITEMS)
         chart = _bar(_("xlsx.chart.departments"), None, percent=True)
         chart.add_data(Reference(ws, min_col=4, max_col=5, min_row=head, max_row=last), titles_from_data=True)
+        for series, colour in zip(chart.series, (OVERDUE_COLOUR, ON_TIME_COLOUR), strict=True):
+            series.graphicalProperties.solidFill = colour
+            series.graphicalProperties.line.solidFill = colour
         chart.set_categories(Reference(ws, min_col=1, min_row=head + 1, max_row=last))
         ws.add_chart(chart, f"{CHART_AT}{head}")
     rows.pad_to(head + CHART_ROWS + 1)
 
     # per rule, with the Chinese titles beside the ids (last, so a long one runs on into
     # the empty columns after it instead of being cut)
-    _page_break(ws, rows.n)
+    _page_break(rows)
     head = rows.add([_cell(ws, h, HEADER) for h, _w in _headed([("col.rule", 0), ("col.count", 0),
                                                                  ("col.title", 0)])])  # fmt: skip
     for rule, title, n in ov.rules:
@@ -134,7 +137,7 @@ def overview_sheet(wb, ov: Overview, summary: Mapping[str, Any], title_block: Ma
 
     # per month received
     if ov.months:
-        _page_break(ws, rows.n)
+        _page_break(rows)
         head = rows.add([_cell(ws, h, HEADER) for h, _w in _headed([("col.month", 0), ("col.count", 0)])])
         for month, n in ov.months:
             rows.add([_cell(ws, month), n])
@@ -151,9 +154,10 @@ def overview_sheet(wb, ov: Overview, summary: Mapping[str, Any], title_block: Ma
         rows.pad_to(head + CHART_ROWS + 1)
 
 
-def _page_break(ws, after_row: int) -> None:
+def _page_break(rows: _Rows) -> None:
     """Each section of the overview starts a printed page (the charts are not cut)."""
-    ws.row_breaks.append(Break(id=after_row))
+    rows.ws.row_breaks.append(Break(id=rows.n))
+    rows.add([])
 
 
 def _pct(ws, value):
