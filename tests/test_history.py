@@ -311,3 +311,23 @@ def test_every_format_carries_the_dates_and_what_changed(capsys, tmp_path, pack,
     else:
         lines = {d.get("case_id"): d for d in map(json.loads, text.splitlines())}
         assert lines["A1"]["history"]["status"] == "open" and lines["A1"]["received_at"] == "2025-10-01"
+
+
+def test_long_texts_from_the_input_are_recorded(capsys, tmp_path, pack, database):
+    """A department name of 3,000 characters (input data) is kept, clipped, on both databases."""
+    export = tmp_path / "long.jsonl"
+    dept = "很长的部门名称" * 430
+    rows = [{"办件编号": f"L{i}", "承办部门": dept, "申请时间": "2025-10-01", "转办次数": 3} for i in range(3)]
+    export.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    out = tmp_path / "r.json"
+    code, _, err = xuke(capsys, "audit", export, "--rules", pack, "--as-of", "2025-10-31", "--history", database,
+                        "--format", "json", "-o", out, "--no-config")  # fmt: skip
+    assert code == 1, err
+    code, out_text, err = xuke(capsys, "history", "trend", dept[:999] + "…", "--history", database, "--no-config")
+    assert code == 0, err
+
+
+def test_a_series_name_too_long(capsys, tmp_path, pack):
+    err = _one_line_error(capsys, "audit", _export(tmp_path, 0), "--rules", pack, "--as-of", AS_OF[0], "--history",
+                          tmp_path / "h.db", "--series", "x" * 201, "-o", tmp_path / "r.txt", "--no-config")  # fmt: skip
+    assert "1 to 200 characters" in err

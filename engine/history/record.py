@@ -27,10 +27,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..errors import XukeError
 from ..findings import DATE_FIELDS, Finding
 from ..reports.aggregate import Aggregate, department_of
 from ..reports.grades import OVERDUE_RULES, department_grade
-from .schema import run_departments, run_findings, runs
+from .schema import MAX_SERIES, MAX_TEXT, run_departments, run_findings, runs
 
 REPORTED = ("new", "open", "escalated")
 TAGS = {"open": "督办", "escalated": "红牌"}  # tags a report adds to a finding
@@ -121,6 +122,8 @@ def record_run(
     previous run of its series. `examined(case_ids)` answers which of those case ids are
     in this run's input (asked only about findings the run no longer reports)."""
     summary = summary or {}
+    if not info.series or len(info.series) > MAX_SERIES:
+        raise XukeError(f"history: a series name has 1 to {MAX_SERIES} characters, got {len(info.series)}")
     prev = conn.execute(
         sa.select(runs.c.id, runs.c.as_of).where(runs.c.series == info.series).order_by(runs.c.id.desc()).limit(1)
     ).first()
@@ -188,11 +191,15 @@ def record_run(
     return changes
 
 
+def _clip(text: str | None) -> str | None:
+    return text if text is None or len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
 def _row(run_id: int, key: str, f: Finding, status: str, since_run: int, n: int) -> dict:
     return {
         "run_id": run_id, "key": key, "rule": f.rule, "severity": f.severity, "status": status,
         "since_run": since_run, "runs": n, "case_id": f.case_id, "group": f.group,
-        "department": department_of(f), "title": f.title, "message": f.message, "file": f.file,
+        "department": _clip(department_of(f)), "title": f.title, "message": f.message, "file": f.file,
         "row": f.row, **{name: getattr(f, name) for name in DATE_FIELDS},
     }  # fmt: skip
 
@@ -234,7 +241,7 @@ def _record_departments(conn, run_id: int, agg: Aggregate, summary, grades: dict
     for d in agg.department_stats(summary):
         grade = grades.get(d.name) or {}
         rows.append({
-            "run_id": run_id, "department": d.name, "cases": d.cases, "flagged_cases": d.flagged_cases,
+            "run_id": run_id, "department": _clip(d.name), "cases": d.cases, "flagged_cases": d.flagged_cases,
             "findings": d.findings, "overdue_cases": sum(d.by_rule.get(r, 0) for r in OVERDUE_RULES),
             "grade": grade.get("grade"), "grade_data": grade.get("data"),
         })  # fmt: skip

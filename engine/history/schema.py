@@ -10,16 +10,18 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
+MAX_TEXT = 1000  # characters of a department name kept (a key column; input data can be longer)
+MAX_SERIES = 200
 
 # One row per recorded audit.
 runs = sa.Table(
     "runs",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("series", sa.String(200), nullable=False),
+    sa.Column("series", sa.String(MAX_SERIES), nullable=False),
     sa.Column("recorded_at", sa.String(32), nullable=False),  # UTC, ISO 8601
     sa.Column("as_of", sa.String(10), nullable=False),  # the audit date, YYYY-MM-DD
-    sa.Column("unit", sa.String(200)),
+    sa.Column("unit", sa.Text),
     sa.Column("xuke_version", sa.String(40), nullable=False),
     sa.Column("inputs", sa.JSON, nullable=False),  # [{"file", "bytes"}]
     sa.Column("options", sa.JSON, nullable=False),  # what decided the findings, besides the inputs
@@ -45,14 +47,14 @@ run_findings = sa.Table(
     metadata,
     sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("key", sa.String(32), primary_key=True),  # Finding.series_key()
-    sa.Column("rule", sa.String(100), nullable=False),
+    sa.Column("rule", sa.Text, nullable=False),
     sa.Column("severity", sa.String(20), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("since_run", sa.Integer, nullable=False),  # the run that first reported it
     sa.Column("runs", sa.Integer, nullable=False),  # runs that reported it since then
-    sa.Column("case_id", sa.String(200)),
+    sa.Column("case_id", sa.Text),
     sa.Column("group", sa.JSON),  # a summary finding's group, e.g. {"department": ...}
-    sa.Column("department", sa.String(200)),
+    sa.Column("department", sa.Text),
     sa.Column("title", sa.Text),
     sa.Column("message", sa.Text),
     sa.Column("file", sa.Text),
@@ -69,11 +71,11 @@ run_departments = sa.Table(
     "run_departments",
     metadata,
     sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("department", sa.String(200), primary_key=True),
+    sa.Column("department", sa.String(MAX_TEXT), primary_key=True),
     sa.Column("cases", sa.Integer),
     sa.Column("flagged_cases", sa.Integer, nullable=False),
     sa.Column("findings", sa.Integer, nullable=False),
     sa.Column("overdue_cases", sa.Integer, nullable=False),
-    sa.Column("grade", sa.String(20)),
+    sa.Column("grade", sa.Text),
     sa.Column("grade_data", sa.JSON),
 )

@@ -83,7 +83,7 @@ def print_runs(console, db, series: str | None, limit: int = 100) -> int:
                 "resolved", "out_of_scope", "packs"):  # fmt: skip
         table.add_column(_(f"history.col.{key}"), justify="right" if key not in ("series", "packs") else "left")
     for r in rows:
-        packs = ", ".join(f"{p['pack']} {p['version'] or '-'}" for p in r["packs"] or ())
+        packs = packs_digest(r["packs"] or ())
         table.add_row(str(r["id"]), r["series"], r["as_of"], r["recorded_at"][:16].replace("T", " "),
                       _n(r["rows_read"]), _n(r["findings"]), _n(r["new"]), _n(r["still_open"]),
                       _n(r["escalated"]), _n(r["resolved"]), _n(r["out_of_scope"]), packs)  # fmt: skip
@@ -121,6 +121,13 @@ def print_trend(console, db, department: str, series: str, limit: int = 100) -> 
                       _pct(rate(d["overdue_cases"], d["cases"])), d["grade"] or "-")  # fmt: skip
     console.print(table)
     return 0
+
+
+def packs_digest(packs) -> str:
+    """Eight hex digits that change whenever a pack's text does (so two runs with the same
+    digest ran the same rules), after the number of packs."""
+    h = hashlib.sha256("\n".join(sorted(str(p.get("sha256")) for p in packs)).encode()).hexdigest()[:8]
+    return f"{len(packs)} · {h}"
 
 
 def _n(value) -> str:
