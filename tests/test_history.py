@@ -331,3 +331,17 @@ def test_a_series_name_too_long(capsys, tmp_path, pack):
     err = _one_line_error(capsys, "audit", _export(tmp_path, 0), "--rules", pack, "--as-of", AS_OF[0], "--history",
                           tmp_path / "h.db", "--series", "x" * 201, "-o", tmp_path / "r.txt", "--no-config")  # fmt: skip
     assert "1 to 200 characters" in err
+
+
+def test_history_list_reads_while_an_audit_records(capsys, tmp_path, pack):
+    path = tmp_path / "h.db"
+    _audit(capsys, tmp_path, pack, str(path), 0)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # as a recording holds it
+    try:
+        code, out, err = xuke(capsys, "history", "list", "--history", path, "--no-config")
+        assert code == 0, err
+        assert "2025-10-31" in out
+    finally:
+        holder.rollback()
+        holder.close()

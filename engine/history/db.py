@@ -73,21 +73,41 @@ class History:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sa.Connection]:
-        with self.write() as conn:  # migrating writes; queries are short
+        """A transaction for queries: no write lock, so `xuke history` reads while an audit
+        records (it sees the runs committed before). A database that needs migrating is
+        migrated first, under the lock."""
+        if not self._migrated:
+            with self._reading() as conn:
+                current = not self._upgrade_needed(conn)
+            if not current:
+                with self.write():
+                    pass
+            self._migrated = True
+        with self._reading() as conn:
             yield conn
 
-    def _migrate(self, conn: sa.Connection) -> None:
-        if self._migrated:
-            return
-        from alembic import command
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sa.Connection]:
+        with self._errors(), self.engine.connect() as conn:
+            conn.info["xuke_read"] = True  # a deferred BEGIN (SQLite), no advisory lock
+            with conn.begin():
+                yield conn
+
+    def _config(self, conn: sa.Connection):
         from alembic.config import Config
-        from alembic.runtime.migration import MigrationContext
-        from alembic.script import ScriptDirectory
 
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         cfg.attributes["connection"] = conn
-        script = ScriptDirectory.from_config(cfg)
+        return cfg
+
+    def _upgrade_needed(self, conn: sa.Connection) -> bool:
+        """Whether the schema is older than this xuke's (or absent); an error when it is
+        newer, or when the tables are not xuke's."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        script = ScriptDirectory.from_config(self._config(conn))
         known = {s.revision for s in script.walk_revisions()}
         heads = MigrationContext.configure(conn).get_current_heads()
         newer = [h for h in heads if h not in known]
@@ -99,7 +119,15 @@ class History:
             if present:
                 raise XukeError(f"history {self.label}: has tables named like xuke's ({', '.join(sorted(present))}) "
                                 "but no xuke schema version: not a xuke history database")  # fmt: skip
-        command.upgrade(cfg, "head")
+        return set(heads) != {script.get_current_head()}
+
+    def _migrate(self, conn: sa.Connection) -> None:
+        if self._migrated:
+            return
+        if self._upgrade_needed(conn):
+            from alembic import command
+
+            command.upgrade(self._config(conn), "head")
         self._migrated = True
 
     @contextlib.contextmanager
@@ -166,7 +194,7 @@ def _sqlite_transactions(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.info.get("xuke_read") else "BEGIN IMMEDIATE")
 
 
 def _why(e: exc.DBAPIError, dialect: str) -> str:
