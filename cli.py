@@ -99,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default with --executor dask: a LocalCluster)")
     a.add_argument("--checkpoint", metavar="DIR",
                    help="commit progress to DIR after every chunk; the same command resumes an interrupted audit")
+    _history_options(a)
     _output_options(a)
 
     li = sub.add_parser("lint", help=_("help.lint"),
@@ -135,6 +136,22 @@ def _parser() -> argparse.ArgumentParser:
     rl = rsub.add_parser("list", help="id, severity, title and citation of every rule")
     rl.add_argument("paths", nargs="*", metavar="PATH", help="rule files or folders (default: the standard packs)")
 
+    h = sub.add_parser("history", help=_("help.history"),
+                       epilog="examples:\n  xuke history list --history audits.db\n"
+                              "  xuke history trend 市交通运输局 --history audits.db",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    hsub = h.add_subparsers(dest="history_command", metavar="SUBCOMMAND")
+    hl = hsub.add_parser("list", help="the runs recorded, oldest first")
+    ht = hsub.add_parser("trend", help="one department's counts and grade, run by run")
+    ht.add_argument("department", metavar="DEPARTMENT")
+    for hp in (h, hl, ht):
+        hp.add_argument("--history", metavar="DB", default=argparse.SUPPRESS,
+                        help="SQLite file or postgresql:// URL (default: history.database in xuke.yaml)")
+        hp.add_argument("--series", metavar="NAME", default=argparse.SUPPRESS,
+                        help="the series (default: history.series in xuke.yaml, or 'default')")
+        hp.add_argument("--limit", type=int, default=argparse.SUPPRESS, metavar="N",
+                        help="the newest N runs (default: 100)")
+
     ini = sub.add_parser("init", help=_("help.init"))
     ini.add_argument("path", nargs="?", default="xuke.yaml", metavar="PATH", help=_("help.init_path"))
 
@@ -144,7 +161,7 @@ def _parser() -> argparse.ArgumentParser:
                           formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     comp.add_argument("shell", choices=("bash", "zsh", "tcsh"))
 
-    for parser in (*sub.choices.values(), rl):
+    for parser in (*sub.choices.values(), rl, hl, ht):
         _global_options(parser)
     return p
 
@@ -160,6 +177,17 @@ def _cmd_completion(args) -> int:
 
     sys.stdout.write(shtab.complete(_parser(), shell=args.shell))
     return 0
+
+
+def _history_options(a) -> None:
+    a.add_argument("--history", metavar="DB",
+                   help="record this run in a history database (a SQLite file, or a postgresql:// URL) and "
+                        "report what is new, still open and resolved since the previous run")  # fmt: skip
+    a.add_argument("--series", metavar="NAME", help="the series of runs to compare with (default: 'default')")
+    a.add_argument("--escalate-after", type=int, metavar="N",
+                   help="escalate (红牌) a finding reported by N runs in a row (default: 3)")
+    a.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report (no network needed)")
+    a.add_argument("--unit", metavar="NAME", help="the auditing unit, for the reports' title block")
 
 
 def _config(args):
@@ -458,6 +486,7 @@ def _cmd_audit(args) -> int:
     cfg = _config(args)
     packs = load_packs(args.rules or None, config=cfg)
     sources = _audit_inputs(args, cfg)
+    args._base = packs.base
     render = None
     if _lines_as_they_come(args, cfg):
         from xuke.reports.jsonout import render_jsonl as render
@@ -498,26 +527,79 @@ def _lines_as_they_come(args, cfg) -> bool:
     runs (the main process waits on its workers anyway), so writing it costs no time at
     the end. Baselines and xuke.yaml's selection change the findings afterwards."""
     fmt = cfg.choose("format", args.format, "text")
-    return fmt == "jsonl" and not (args.baseline or args.write_baseline or cfg.changes_findings)
+    return fmt == "jsonl" and not (args.baseline or args.write_baseline or cfg.changes_findings
+                                   or args.history or cfg.history.database)  # fmt: skip
 
 
 def _report_audit(args, packs, result) -> int:
-    import orjson
-    from xuke.findings import at_or_above
-    from xuke.reports.atomic import atomic_write
-    from xuke.reports.emit import emit
 
     cfg = _config(args)
     fmt, fail_on = cfg.choose("format", args.format, "text"), cfg.choose("fail_on", args.fail_on, "error")
     meta = packs.rules_meta()
     findings, summary = _reported(args, result.findings, result.summary)
+    with _recorded(args, packs.base, findings, summary) as (findings, summary):
+        return _write_audit(args, result, findings, summary, meta, fmt, fail_on)
+
+
+def _recorded(args, base, findings, summary):
+    """The run recorded in the history database, if one is given (committed once every
+    report is written): findings annotated new / open / escalated."""
+    from xuke.history.scope import examined_cases
+    from xuke.jobs.history import recorded
+
+    cfg = _config(args)
+    hist = cfg.history
+    database = args.history or hist.database
+    info = None
+    if database:
+        info = _run_info(args, base, cfg, summary)
+    examined = examined_cases(args.files, encoding=args.encoding, sheet=args.sheet, aliases=cfg.aliases)
+    return recorded(database, info, findings, summary, examined)
+
+
+def _run_info(args, base, cfg, summary):
+    from xuke.history import RunInfo
+    from xuke.jobs.history import input_files, pack_versions
+    from xuke.reports import tool_version
+
+    escalate = args.escalate_after or cfg.history.escalate_after
+    if escalate < 2:
+        raise XukeError("--escalate-after: at least 2 runs (a finding is new in its first)")
+    options = {"as_of": (summary or {}).get("as_of"), "rules": [str(r) for r in (args.rules or [])] or None,
+               "calendar": args.calendar, "encoding": args.encoding, "sheet": args.sheet,
+               "config": str(cfg.path) if cfg.path else None, "baseline": args.baseline,
+               "escalate_after": escalate}  # fmt: skip
+    return RunInfo(series=args.series or cfg.history.series, as_of=(summary or {}).get("as_of") or "",
+                   xuke_version=tool_version(), inputs=input_files(args.files), options=options,
+                   packs=pack_versions(base), unit=args.unit or cfg.history.unit, escalate_after=escalate)  # fmt: skip
+
+
+def _title_block(args, summary) -> dict:
+    """What a printed report's title block says: unit, audit date, inputs, pack versions."""
+    from xuke.jobs.history import pack_versions
+
+    cfg = _config(args)
+    return {"unit": args.unit or cfg.history.unit, "as_of": (summary or {}).get("as_of"),
+            "inputs": sorted({str(f) for f in args.files}), "packs": pack_versions(args._base)}  # fmt: skip
+
+
+def _write_audit(args, result, findings, summary, meta, fmt, fail_on) -> int:
+    import orjson
+    from xuke.findings import at_or_above
+    from xuke.reports.atomic import atomic_write
+    from xuke.reports.emit import emit
+
     if args.rejects:
         data = b"".join(orjson.dumps(r) + b"\n" for r in result.rejects)
         atomic_write(args.rejects, lambda fh: fh.write(data), binary=True)
     if args.xlsx:
         from xuke.reports.xlsxout import write_xlsx
 
-        write_xlsx(args.xlsx, findings, summary, meta)
+        write_xlsx(args.xlsx, findings, summary, meta, title_block=_title_block(args, summary))
+    if args.html:
+        from xuke.reports.html import write_html
+
+        write_html(args.html, findings, summary, meta, title_block=_title_block(args, summary))
     if result.rendered is not None and fmt == "jsonl" and findings is result.findings:
         from xuke.reports.jsonout import copy_jsonl
 
@@ -622,9 +704,28 @@ def _cmd_explain(args) -> int:
     return 0
 
 
+def _cmd_history(args) -> int:
+    from rich.console import Console
+    from xuke.i18n import _
+    from xuke.jobs.history import open_history, print_runs, print_trend
+
+    cfg = _config(args)
+    if args.history_command not in ("list", "trend"):
+        raise XukeError(_("usage.history"))
+    series = getattr(args, "series", None) or cfg.history.series
+    limit = getattr(args, "limit", 100)
+    if limit < 1:
+        raise XukeError("--limit: at least 1")
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    with open_history(getattr(args, "history", None) or cfg.history.database) as db:
+        if args.history_command == "list":
+            return print_runs(console, db, series if getattr(args, "series", None) else None, limit)
+        return print_trend(console, db, args.department, series, limit)
+
+
 COMMANDS = {
     "check": _cmd_check, "fmt": _cmd_fmt, "rules": _cmd_rules, "test": _cmd_test, "audit": _cmd_audit,
-    "lint": _cmd_lint, "explain": _cmd_explain, "init": _cmd_init, "completion": _cmd_completion,
+    "lint": _cmd_lint, "explain": _cmd_explain, "init": _cmd_init, "completion": _cmd_completion, "history": _cmd_history,
 }  # fmt: skip
 
 

@@ -7,6 +7,9 @@ from typing import Any
 
 from .domain.schema import SEVERITIES
 
+# a record's dates that findings carry (RULES.md field names)
+DATE_FIELDS = ("received_at", "accepted_at", "decided_at")
+
 
 @dataclass
 class Finding:
@@ -30,6 +33,14 @@ class Finding:
     # it apart from its siblings on the same input: part of the fingerprint
     subject: str | None = None
     trace: dict[str, Any] = field(default_factory=dict)
+    # a record's dates (ISO YYYY-MM-DD, or None), so that a trend by month needs no
+    # join back to the export
+    received_at: str | None = None
+    accepted_at: str | None = None
+    decided_at: str | None = None
+    # set when a report is made against a history database (xuke.history.changes):
+    # {"status": "new" | "open" | "escalated", "since_run": N, "since": DATE, "runs": N}
+    history: dict[str, Any] | None = None
     # the matched facts themselves, kept only when explaining (never serialised)
     sources: list | None = field(default=None, repr=False, compare=False)
 
@@ -53,6 +64,22 @@ class Finding:
         cached = self.__dict__.get("_fingerprint")
         if cached is not None:
             return cached
+        raw = f"{self.rule}\x1f{self.file}\x1f{self._subject_key()}"
+        self.__dict__["_fingerprint"] = fp = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+        return fp
+
+    def series_key(self) -> str:
+        """The finding's identity across the runs of a series (xuke.history): the rule and
+        the subject (the case id, the summary group, or the clause), like the fingerprint
+        but without the file name, since each month's export has a new one. Never the
+        message or the row number."""
+        cached = self.__dict__.get("_series_key")
+        if cached is None:
+            raw = f"{self.rule}\x1f{self._subject_key()}"
+            cached = self.__dict__["_series_key"] = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+        return cached
+
+    def _subject_key(self) -> str:
         if self.case_id is not None:
             subject = f"case:{self.case_id}"
         elif self.group is not None:
@@ -61,9 +88,11 @@ class Finding:
             subject = f"text:{self.article or ''}:{' '.join((self.text or '').split())}"
         if self.subject:
             subject += f"\x1f{self.subject}"
-        raw = f"{self.rule}\x1f{self.file}\x1f{subject}"
-        self.__dict__["_fingerprint"] = fp = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
-        return fp
+        return subject
+
+    def month(self) -> str | None:
+        """YYYY-MM the case was received (for trends by month), when known."""
+        return self.received_at[:7] if self.received_at else None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -75,7 +104,7 @@ class Finding:
             "tags": list(self.tags),
             "file": self.file,
         }
-        for key in ("case_id", "row", "line", "article", "text", "group"):
+        for key in ("case_id", "row", "line", "article", "text", "group", *DATE_FIELDS, "history"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value

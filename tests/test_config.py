@@ -388,7 +388,7 @@ def test_template_examples_are_valid(tmp_path):
     text = text.replace("  # - rules/city.rules\n", "")
     lines = []
     for line in text.splitlines():
-        m = re.match(r"^(\s+)# (.*)$", line) or re.match(r"^()# (calendar:.*|  .*)$", line)
+        m = re.match(r"^(\s+)# (.*)$", line) or re.match(r"^()# (calendar:.*|history:.*|  .*)$", line)
         lines.append(m.group(1) + m.group(2) if m else line)
     text = "\n".join(lines) + "\n"
     data = yaml.safe_load(text)
@@ -399,6 +399,7 @@ def test_template_examples_are_valid(tmp_path):
     assert cfg.severity == {"SIX-FIRST-CONTACT": "info", "LIC-4*": "critical"}
     assert cfg.thresholds == {"OVERDUE_MIN_DECIDED": 30, "OVERDUE_RATE_PERCENT": 3}
     assert cfg.output.lang == "zh"
+    assert (cfg.history.database, cfg.history.escalate_after) == (str(tmp_path / "audits.db"), 3)
 
 
 def test_init_refuses_to_overwrite(tmp_path):

@@ -10,7 +10,9 @@ from xuke.reports import RuleMeta, xlsxout
 from xuke.reports.xlsxout import write_xlsx
 
 DATA = Path(__file__).parent / "data" / "reports"
-FINDING_HEADERS_ZH = "规则 级别 标题 说明 依据 文件 办件编号 行号 条款 部门 指纹".split()
+FINDING_HEADERS_ZH = "规则 级别 标题 说明 依据 文件 办件编号 行号 条款 部门 收件日期 受理日期 办结日期 整改状态 首次发现 指纹".split()
+SHEETS_ZH = ["概览", "问题清单", "按部门", "按规则", "热力图", "汇总"]
+SHEETS_EN = ["Overview", "Findings", "By department", "By rule", "Heat map", "Summary"]
 
 
 @pytest.fixture
@@ -48,7 +50,7 @@ def test_sheets_and_findings(tmp_path, zh):
     findings, summary, meta = sample()
     write_xlsx(tmp_path / "r.xlsx", findings, summary, meta)
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
-    assert wb.sheetnames == ["问题清单", "按部门", "按规则", "汇总"]
+    assert wb.sheetnames == SHEETS_ZH
     ws = wb["问题清单"]
     table = rows(ws)
     assert table[0][:9] == ["规则", "级别", "标题", "说明", "依据", "文件", "办件编号", "行号", "条款"]
@@ -56,7 +58,7 @@ def test_sheets_and_findings(tmp_path, zh):
     assert table[0] == FINDING_HEADERS_ZH
     assert len(table) == len(findings) + 1
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:K{len(findings) + 1}"
+    assert ws.auto_filter.ref == f"A1:P{len(findings) + 1}"
     assert ws.column_dimensions["D"].width == 60
     by_rule = {r[0]: r for r in table[1:]}
     assert by_rule["LIC-42-OVERDUE"][1] == "错误"
@@ -136,7 +138,7 @@ def test_same_input_same_bytes(tmp_path):
 def test_empty(tmp_path, zh):
     write_xlsx(tmp_path / "r.xlsx", [], {}, {})
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
-    assert wb.sheetnames == ["问题清单", "按部门", "按规则", "汇总"]
+    assert wb.sheetnames == SHEETS_ZH
     assert rows(wb["问题清单"]) == [FINDING_HEADERS_ZH]
     assert rows(wb["汇总"])[-2:] == [["未运行的规则", "原因"], ["（无）", None]]
 
@@ -154,8 +156,8 @@ def test_findings_split_over_sheets_past_the_row_limit(tmp_path, monkeypatch, zh
     findings = [Finding("R", "error", "t", "m", [], [], "a.csv", case_id=str(i), row=i) for i in range(1, 8)]
     write_xlsx(tmp_path / "r.xlsx", findings)
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
-    assert wb.sheetnames[:3] == ["问题清单", "问题清单(2)", "问题清单(3)"]
-    assert [len(rows(wb[n])) - 1 for n in wb.sheetnames[:3]] == [3, 3, 1]
+    assert wb.sheetnames[1:4] == ["问题清单", "问题清单(2)", "问题清单(3)"]
+    assert [len(rows(wb[n])) - 1 for n in wb.sheetnames[1:4]] == [3, 3, 1]
 
 
 def test_summary_sheet_labels(tmp_path, zh):
@@ -184,7 +186,7 @@ def test_workbook_in_english(tmp_path, en):
     findings, summary, meta = sample()
     write_xlsx(tmp_path / "r.xlsx", findings, {**summary, "rows_rejected": 3}, meta)
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
-    assert wb.sheetnames == ["Findings", "By department", "By rule", "Summary"]
+    assert wb.sheetnames == SHEETS_EN
     assert wb.properties.title == "xuke report"
     assert {"xuke header", "xuke wrap", "xuke top", "xuke percent", "xuke critical", "xuke info"} <= set(
         wb.named_styles
@@ -193,7 +195,7 @@ def test_workbook_in_english(tmp_path, en):
     table = rows(wb["Findings"])
     assert table[0] == [
         "rule", "severity", "title", "message", "basis", "file", "case", "line", "article", "department",
-        "fingerprint",
+        "received", "accepted", "decided", "status", "open since", "fingerprint",
     ]  # fmt: skip
     by_rule = {r[0]: r for r in table[1:]}
     # the severity is translated; the rule's own texts and the input's data are not
@@ -227,7 +229,7 @@ def test_workbook_in_english(tmp_path, en):
 def test_empty_in_english(tmp_path, en):
     write_xlsx(tmp_path / "r.xlsx", [], {"rows_read": 2, "rows_evaluated": 2, "rows_rejected": 0}, {})
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
-    assert wb.sheetnames == ["Findings", "By department", "By rule", "Summary"]
+    assert wb.sheetnames == SHEETS_EN
     assert rows(wb["Findings"])[0][:3] == ["rule", "severity", "title"]
     summary = rows(wb["Summary"])
     assert {r[0]: r[1] for r in summary if r[0]}["reconciliation"] == "adds up (read = evaluated + rejected)"
@@ -239,7 +241,7 @@ def test_findings_split_in_english(tmp_path, monkeypatch, en):
     findings = [Finding("R", "error", "t", "m", [], [], "a.csv", case_id=str(i), row=i) for i in range(1, 8)]
     write_xlsx(tmp_path / "r.xlsx", findings)
     sheets = openpyxl.load_workbook(tmp_path / "r.xlsx").sheetnames
-    assert sheets[:3] == ["Findings", "Findings(2)", "Findings(3)"]
+    assert sheets[1:4] == ["Findings", "Findings(2)", "Findings(3)"]
 
 
 def test_summary_sheet_lists_unknown_columns_once_per_file(tmp_path, zh):

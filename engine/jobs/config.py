@@ -36,7 +36,7 @@ LANGS = ("zh", "en")
 OUTPUT_FORMATS = ("text", "json", "jsonl", "csv", "sarif")  # engine.reports.emit.FORMATS
 SEVERITY_WORDS = {"严重": "critical", "错误": "error", "警告": "warning", "提示": "info"}
 
-TOP_KEYS = ("version", "packs", "rules", "severity", "aliases", "calendar", "thresholds", "output")
+TOP_KEYS = ("version", "packs", "rules", "severity", "aliases", "calendar", "thresholds", "output", "history")
 RULES_KEYS = ("enable", "disable")
 OUTPUT_KEYS = ("format", "fail_on", "lang")
 CALENDAR_KEYS = ("holidays", "workdays", "years")
@@ -82,6 +82,16 @@ class OutputDefaults:
 
 
 @dataclass
+class HistorySettings:
+    """`history:` — where audits are recorded as a series (docs/history.md)."""
+
+    database: str | None = None  # a SQLite file (relative to xuke.yaml) or a database URL
+    series: str = "default"  # runs of one series are compared with each other
+    escalate_after: int = 3  # a finding reported by this many runs in a row is escalated (红牌)
+    unit: str | None = None  # the auditing unit, for report title blocks
+
+
+@dataclass
 class Config:
     path: Path | None = None  # the file read; None for the built-in defaults
     version: int = 1
@@ -92,6 +102,7 @@ class Config:
     calendar: str | dict | None = None  # a file (relative to xuke.yaml) or an inline mapping
     thresholds: dict[str, int | Decimal] = field(default_factory=dict)  # const name -> number
     output: OutputDefaults = field(default_factory=OutputDefaults)
+    history: HistorySettings = field(default_factory=HistorySettings)
     lines: dict[tuple, int] = field(default_factory=dict, repr=False, compare=False)
 
     # ---- where things are -------------------------------------------------------
@@ -560,6 +571,32 @@ class _Validator:
                 )
             setattr(out, key, item)
         self.cfg.output = out
+
+
+    def _history(self, value) -> None:
+        if value is None:
+            return
+        keys = ("database", "series", "escalate_after", "unit")
+        if not isinstance(value, dict):
+            self.fail(("history",), f"history: expected a mapping with {', '.join(keys)}, got {_kind(value)}")
+        self.keys(value, keys, ("history",))
+        out = HistorySettings()
+        for key in ("database", "series", "unit"):
+            item = value.get(key)
+            if item is None:
+                continue
+            if not isinstance(item, str) or not item.strip():
+                self.fail(("history", key), f"history.{key}: expected a text, got {_kind(item)}")
+            setattr(out, key, item.strip())
+        if out.database is not None and "://" not in out.database:
+            out.database = str(self.cfg.base_dir / out.database)  # relative to xuke.yaml
+        n = value.get("escalate_after")
+        if n is not None:
+            if not isinstance(n, int) or isinstance(n, bool) or not 2 <= n <= 1000:
+                self.fail(("history", "escalate_after"),
+                          f"history.escalate_after: expected a whole number of runs from 2 to 1000, got {n!r}")  # fmt: skip
+            out.escalate_after = n
+        self.cfg.history = out
 
 
 # ---- helpers -----------------------------------------------------------------------

@@ -136,6 +136,8 @@ class Aggregate:
         self.by_severity: Counter = Counter()
         self.by_rule: Counter = Counter()
         self.cases_by_rule: Counter = Counter()
+        self.by_month: Counter = Counter()  # YYYY-MM the case was received -> findings
+        self.by_status: Counter = Counter()  # history status (new / open / escalated) -> findings
         self.rule_first: dict[str, Finding] = {}  # describes a rule the packs don't
         self._departments: dict[str, DeptStats] = {}
         self._worst_cases: list[CaseStats] = []  # kept sorted, at most `top`
@@ -157,6 +159,11 @@ class Aggregate:
         self.by_severity[f.severity] += 1
         self.by_rule[f.rule] += 1
         self.rule_first.setdefault(f.rule, f)
+        month = f.month()
+        if month:
+            self.by_month[month] += 1
+        if f.history:
+            self.by_status[f.history.get("status")] += 1
         if f.case_id is not None:
             self.cases_by_rule[f.rule] += 1
             key = (f.file or "", f.case_id, f.row)
@@ -176,6 +183,8 @@ class Aggregate:
         self.by_severity.update(other.by_severity)
         self.by_rule.update(other.by_rule)
         self.cases_by_rule.update(other.cases_by_rule)
+        self.by_month.update(other.by_month)
+        self.by_status.update(other.by_status)
         for rule, f in other.rule_first.items():
             self.rule_first.setdefault(rule, f)
         for name, theirs in other._departments.items():

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable
 from typing import IO
 
-from ..findings import Finding
+from ..findings import DATE_FIELDS, Finding
 from .aggregate import join_cites, sort_findings
 from .atomic import atomic_write
 
@@ -29,6 +29,11 @@ COLUMNS = (
     "article",
     "group",
     "fingerprint",
+    # added after the first columns, so that a script reading them by position still works
+    *DATE_FIELDS,
+    "history_status",
+    "history_since_run",
+    "history_runs",
 )
 
 # Excel runs a cell that starts with one of these as a formula (CSV injection). Input
@@ -69,6 +74,8 @@ def row_of(f: Finding) -> list[str | int]:
         f.article,
         group,
         f.fingerprint(),
+        *(getattr(f, name) for name in DATE_FIELDS),
+        *((f.history.get("status"), f.history.get("since_run"), f.history.get("runs")) if f.history else (None,) * 3),
     )
     return [_cell(v) for v in values]
 

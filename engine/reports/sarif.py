@@ -35,7 +35,7 @@ from urllib.parse import quote
 
 import orjson
 
-from ..findings import Finding, severity_rank
+from ..findings import DATE_FIELDS, Finding, severity_rank
 from . import RuleMeta, tool_information_uri, tool_version
 from .aggregate import join_cites, rules_meta_with_findings, sort_findings
 from .atomic import atomic_write
@@ -162,7 +162,7 @@ def _result(f: Finding, rule_index: int, base_dir) -> dict[str, Any]:
         location["logicalLocations"] = [{"name": f.article}]
     result["locations"] = [location]
     result["partialFingerprints"] = {FINGERPRINT_KEY: f.fingerprint()}
-    for key in ("case_id", "row", "article"):
+    for key in ("case_id", "row", "article", *DATE_FIELDS):
         value = getattr(f, key)
         if value is not None:
             properties[key] = value
@@ -171,6 +171,10 @@ def _result(f: Finding, rule_index: int, base_dir) -> dict[str, Any]:
     properties["cites"] = list(f.cites)
     if f.tags:
         properties["tags"] = list(f.tags)
+    if f.history is not None:
+        # SARIF's own word for a result compared with an earlier run (3.27.24)
+        result["baselineState"] = "new" if f.history.get("status") == "new" else "unchanged"
+        properties["history"] = dict(f.history)
     result["properties"] = properties
     return result
 

@@ -31,6 +31,7 @@ from .aggregate import (
     unknown_column_count,
     unknown_columns,
 )
+from .overview import history_line
 from .visible import VisibleText as Text
 
 SEVERITY_STYLE = {"critical": "bold white on red", "error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -125,9 +126,16 @@ def render_audit(
                 counts=_severity_counts(agg.by_severity),
             )
         )
+    history = summary.get("history")
+    if isinstance(history, Mapping):
+        console.print(history_line(history))
+    if agg.total:
         _rules_table(console, agg, rules_meta, summary)
         _departments_table(console, agg, summary)
+        _months_table(console, agg)
         _cases_table(console, agg)
+    if isinstance(history, Mapping):
+        _resolved_table(console, history)
     _skipped_table(console, summary)
     _unknown_columns(console, summary)
 
@@ -200,6 +208,33 @@ def _cases_table(console: Console, agg: Aggregate) -> None:
             _n(c.findings),
             Text(punct("list").join(c.rules)),
         )
+    console.print(table)
+
+
+def _months_table(console: Console, agg: Aggregate) -> None:
+    """Findings by the month their case was received (the dates findings carry)."""
+    if not agg.by_month:
+        return
+    _heading(console, _("history.by_month"))
+    table = _table(("col.month", {"no_wrap": True}), ("col.count", {"justify": "right"}))
+    for month, n in sorted(agg.by_month.items()):
+        table.add_row(month, _n(n))
+    console.print(table)
+
+
+def _resolved_table(console: Console, history: Mapping[str, Any], top: int = 20) -> None:
+    resolved = list(history.get("resolved_findings") or ())
+    if not resolved:
+        return
+    _heading(console, _t("history.resolved_title", n=len(resolved)))
+    table = _table(("col.rule", {"no_wrap": True}), ("col.case_id", {"overflow": "fold"}),
+                   ("col.department", {}), ("col.since", {"no_wrap": True}), ("col.runs", {"justify": "right"}))  # fmt: skip
+    for e in resolved[:top]:
+        subject = e.get("case_id") or punct("list").join(str(v) for v in (e.get("group") or {}).values())
+        table.add_row(Text(e.get("rule") or ""), Text(subject), Text(e.get("department") or ""),
+                      e.get("since") or "", _n(e.get("runs") or 0))  # fmt: skip
+    if len(resolved) > top:
+        table.add_row("…", "", "", "", "")
     console.print(table)
 
 

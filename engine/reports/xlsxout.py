@@ -22,10 +22,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.functions import tostring
 
 from ..domain.schema import SEVERITIES
-from ..findings import Finding
+from ..findings import DATE_FIELDS, Finding
 from ..i18n import _, get_lang, punct, severity_label
 from . import RuleMeta
 from .aggregate import (
@@ -48,6 +50,7 @@ SHEET_FINDINGS = "xlsx.sheet.findings"
 SHEET_DEPARTMENTS = "xlsx.sheet.departments"
 SHEET_RULES = "xlsx.sheet.rules"
 SHEET_SUMMARY = "xlsx.sheet.summary"
+SHEET_RESOLVED = "xlsx.sheet.resolved"
 
 MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 MAX_CELL_CHARS = 32_767  # Excel's limit per cell
@@ -65,7 +68,12 @@ FINDING_COLUMNS = (  # (catalog key, width)
     ("col.position", 8),
     ("col.article", 10),
     ("col.department", 18),
-    ("col.fingerprint", 34),
+    ("col.received_at", 11),
+    ("col.accepted_at", 11),
+    ("col.decided_at", 11),
+    ("col.status", 10),
+    ("col.since", 11),
+    ("col.fingerprint", 34),  # last, and left out of the print area
 )
 
 # Named styles, registered once per workbook: a cell refers to one by name instead of
@@ -140,6 +148,7 @@ def _new_sheet(wb: Workbook, title: str, columns, freeze: str = "A2"):
     for i, (_heading, width) in enumerate(columns, 1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = freeze
+    print_setup(ws)  # before the first row: a streamed sheet writes its properties with it
     ws.append([_cell(ws, name, HEADER) for name, _width in columns])
     return ws
 
@@ -179,10 +188,38 @@ def _findings_sheets(wb: Workbook, findings: list[Finding]) -> None:
                     position_of(f),
                     _cell(ws, f.article),
                     _cell(ws, departments.get((f.file or "", f.case_id or "")) or department_of(f)),
+                    *(_cell(ws, getattr(f, name)) for name in DATE_FIELDS),
+                    *_history_cells(ws, f.history),
                     f.fingerprint(),
                 ]
             )
         _filter(ws, len(FINDING_COLUMNS), len(chunk) + 1)
+        ws.print_area = f"A1:{get_column_letter(len(FINDING_COLUMNS) - 1)}{len(chunk) + 1}"
+
+
+def _history_cells(ws, history) -> list:
+    """Status (new / 督办 / 红牌) and the audit date of the run that first reported it."""
+    if not history:
+        return [None, None]
+    status = history.get("status")
+    label = _(f"history.status.{status}") if status in ("new", "open", "escalated") else status
+    return [_cell(ws, label, "error" if status == "escalated" else None), _cell(ws, history.get("since"))]
+
+
+def print_setup(ws, title_rows: str | None = "1:1") -> None:
+    """Landscape A4, fit to one page wide (as many pages down as needed), the header row
+    repeated on every page, page numbers in the footer."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.print_options.horizontalCentered = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddFooter.center.text = "&P / &N"
+
 
 
 def _departments_sheet(wb: Workbook, agg: Aggregate, rule_order: list[str], summary) -> None:
@@ -259,7 +296,7 @@ def _rules_sheet(wb: Workbook, rules) -> None:
 
 # the keys the summary sheet lays out itself; any other key is listed after them
 # shown in their own rows; "findings" is the count the sheet already gives (col.count)
-_SUMMARY_SHOWN = frozenset(SUMMARY_ORDER) | {"findings"}
+_SUMMARY_SHOWN = frozenset(SUMMARY_ORDER) | {"findings", "history"}  # history: on the overview and its own sheet
 
 
 def _summary_value(value: Any) -> Any:
@@ -312,22 +349,54 @@ def _summary_sheet(wb: Workbook, agg: Aggregate, summary: Mapping[str, Any]) -> 
             ws.append([_cell(ws, file), _cell(ws, punct("list").join(columns), WRAP)])
 
 
+def _resolved_sheet(wb: Workbook, history: Mapping[str, Any]) -> None:
+    """The previous run's findings this run no longer reports: resolved, then out of scope."""
+    columns = _headed([("col.status", 12), ("col.rule", 22), ("col.title", 28), ("col.message", 50),
+                       ("col.case_id", 20), ("col.department", 18), ("col.since", 11), ("col.runs", 8),
+                       ("col.received_at", 11)])  # fmt: skip
+    ws = _new_sheet(wb, _(SHEET_RESOLVED), columns)
+    n = 0
+    for status in ("resolved", "out_of_scope"):
+        for e in history.get(f"{status}_findings") or ():
+            if n >= MAX_ROWS - 1:
+                break
+            ws.append([_cell(ws, _(f"history.status.{status}")), _cell(ws, e.get("rule")), _cell(ws, e.get("title"), WRAP),
+                       _cell(ws, e.get("message"), WRAP),
+                       _cell(ws, e.get("case_id") or json.dumps(e.get("group"), ensure_ascii=False)),
+                       _cell(ws, e.get("department")), _cell(ws, e.get("since")), e.get("runs"),
+                       _cell(ws, e.get("received_at"))])  # fmt: skip
+            n += 1
+    _filter(ws, len(columns), n + 1)
+
+
 def build_workbook(
     findings: Iterable[Finding],
     summary: Mapping[str, Any] | None = None,
     rules_meta: Mapping[str, RuleMeta] | None = None,
+    title_block: Mapping[str, Any] | None = None,
 ) -> Workbook:
+    """The sheets in the order a supervisor reads them: the overview with its charts, the
+    findings, by department, by rule, the heat map, what was resolved (with a history),
+    the summary. `title_block`: unit, as_of, inputs, packs (the overview's first rows)."""
+    from . import xlsxcharts  # it builds on this module's cells and styles
+    from .overview import overview
+
     findings = sort_findings(findings)
     summary = summary or {}
     agg = Aggregate.of(findings, top=0)
     rules = agg.rule_stats(rules_meta, summary, include_quiet=True)
+    ov = overview(findings, summary, rules_meta)
     wb = Workbook(write_only=True)
     wb.properties.creator = "xuke"
     wb.properties.title = _("xlsx.title")
     _register_styles(wb)
+    xlsxcharts.overview_sheet(wb, ov, summary, title_block)
     _findings_sheets(wb, findings)
     _departments_sheet(wb, agg, [r.id for r in rules], summary)
     _rules_sheet(wb, rules)
+    xlsxcharts.heatmap_sheet(wb, ov)
+    if isinstance(summary.get("history"), Mapping):
+        _resolved_sheet(wb, summary["history"])
     _summary_sheet(wb, agg, summary)
     return wb
 
@@ -362,10 +431,11 @@ def write_xlsx(
     findings: Iterable[Finding],
     summary: Mapping[str, Any] | None = None,
     rules_meta: Mapping[str, RuleMeta] | None = None,
+    title_block: Mapping[str, Any] | None = None,
 ) -> None:
     def save(fh: IO[bytes]) -> None:
         # built only once the output is open: a write-only workbook dropped unsaved (an
         # unwritable path) spills lxml errors from its worksheet streams onto stderr at exit
-        save_workbook_deterministic(build_workbook(findings, summary, rules_meta), fh)
+        save_workbook_deterministic(build_workbook(findings, summary, rules_meta, title_block), fh)
 
     atomic_write(path, save, binary=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from ..findings import Finding
+from ..findings import DATE_FIELDS, Finding
 from ..ir.evaluate import compile_expr, literal_value, render_value
 from .durable_backend import Ruleset, engine_value, plan
 
@@ -271,8 +271,13 @@ class CompiledProgram:
             f.text = values.get("text") if src.type == "clause" else values.get("title")
             if subject is src:
                 f.span = self._span(rule["id"], values)
-        if src.type == "record" and values.get("department") is not None:
-            f.trace["record"] = {"department": values["department"]}
+        if src.type == "record":
+            if values.get("department") is not None:
+                f.trace["record"] = {"department": values["department"]}
+            for name in DATE_FIELDS:
+                value = values.get(name)
+                if value is not None:
+                    setattr(f, name, value.isoformat()[:10] if hasattr(value, "isoformat") else str(value)[:10])
         if src.origin.get("summary"):
             f.group = {src.origin["summary_by"]: values.get(src.origin["summary_by"])}
         return f
