@@ -486,7 +486,6 @@ def _cmd_audit(args) -> int:
     cfg = _config(args)
     packs = load_packs(args.rules or None, config=cfg)
     sources = _audit_inputs(args, cfg)
-    args._base = packs.base
     render = None
     if _lines_as_they_come(args, cfg):
         from xuke.reports.jsonout import render_jsonl as render
@@ -505,13 +504,18 @@ def _cmd_audit(args) -> int:
         result.close()
 
 
-def _audit_inputs(args, cfg) -> list:
-    """The files named, or the database table or query of --db (read through SQLAlchemy)."""
+def _audit_inputs(args, cfg, opened: bool = False) -> list:
+    """The files named, or the database table or query of --db (read through SQLAlchemy);
+    `opened`: the files as record sources too (the history reads them again)."""
     if args.db is None:
         if args.table or args.query:
             raise XukeError("--table and --query need --db URL")
         if not args.files:
             raise XukeError("audit: name the files to audit, or a database with --db URL --table T | --query SQL")
+        if opened:
+            from xuke.sources.open import open_records
+
+            return [open_records(f, encoding=args.encoding, sheet=args.sheet, aliases=cfg.aliases) for f in args.files]
         return list(args.files)
     if args.files:
         raise XukeError("--db audits a database: name no files with it")
@@ -532,58 +536,39 @@ def _lines_as_they_come(args, cfg) -> bool:
 
 
 def _report_audit(args, packs, result) -> int:
+    from xuke.jobs.history import recorded_audit
 
     cfg = _config(args)
     fmt, fail_on = cfg.choose("format", args.format, "text"), cfg.choose("fail_on", args.fail_on, "error")
     meta = packs.rules_meta()
     findings, summary = _reported(args, result.findings, result.summary)
-    with _recorded(args, packs.base, findings, summary) as (findings, summary):
-        return _write_audit(args, result, findings, summary, meta, fmt, fail_on)
+    history = _audit_history(args, cfg)
+    with recorded_audit(history, packs.base, findings, summary) as (findings, summary):
+        title_block = history.title_block(packs.base, summary)
+        return _write_audit(args, result, findings, summary, meta, fmt, fail_on, title_block)
 
 
-def _recorded(args, base, findings, summary):
-    """The run recorded in the history database, if one is given (committed once every
-    report is written): findings annotated new / open / escalated."""
-    from xuke.history.scope import examined_cases
-    from xuke.jobs.history import recorded
+def _audit_history(args, cfg):
+    """The history settings of this audit: the command line over xuke.yaml."""
+    from xuke.jobs.history import AuditHistory
 
-    cfg = _config(args)
     hist = cfg.history
-    database = args.history or hist.database
-    info = None
-    if database:
-        info = _run_info(args, base, cfg, summary)
-    examined = examined_cases(args.files, encoding=args.encoding, sheet=args.sheet, aliases=cfg.aliases)
-    return recorded(database, info, findings, summary, examined)
+    inputs = [str(f) for f in args.files] or [_database_name(args.db)]
+    options = {"rules": [str(r) for r in (args.rules or [])] or None, "calendar": args.calendar,
+               "encoding": args.encoding, "sheet": args.sheet, "config": str(cfg.path) if cfg.path else None,
+               "baseline": args.baseline}  # fmt: skip
+    return AuditHistory(database=args.history or hist.database, series=args.series or hist.series,
+                        escalate_after=args.escalate_after or hist.escalate_after, unit=args.unit or hist.unit,
+                        inputs=inputs, options=options, reopen=lambda: _audit_inputs(args, cfg, opened=True))  # fmt: skip
 
 
-def _run_info(args, base, cfg, summary):
-    from xuke.history import RunInfo
-    from xuke.jobs.history import input_files, pack_versions
-    from xuke.reports import tool_version
+def _database_name(url) -> str:
+    from xuke.sources.tables import DatabaseSource
 
-    escalate = args.escalate_after or cfg.history.escalate_after
-    if escalate < 2:
-        raise XukeError("--escalate-after: at least 2 runs (a finding is new in its first)")
-    options = {"as_of": (summary or {}).get("as_of"), "rules": [str(r) for r in (args.rules or [])] or None,
-               "calendar": args.calendar, "encoding": args.encoding, "sheet": args.sheet,
-               "config": str(cfg.path) if cfg.path else None, "baseline": args.baseline,
-               "escalate_after": escalate}  # fmt: skip
-    return RunInfo(series=args.series or cfg.history.series, as_of=(summary or {}).get("as_of") or "",
-                   xuke_version=tool_version(), inputs=input_files(args.files), options=options,
-                   packs=pack_versions(base), unit=args.unit or cfg.history.unit, escalate_after=escalate)  # fmt: skip
+    return DatabaseSource.display_url(url)
 
 
-def _title_block(args, summary) -> dict:
-    """What a printed report's title block says: unit, audit date, inputs, pack versions."""
-    from xuke.jobs.history import pack_versions
-
-    cfg = _config(args)
-    return {"unit": args.unit or cfg.history.unit, "as_of": (summary or {}).get("as_of"),
-            "inputs": sorted({str(f) for f in args.files}), "packs": pack_versions(args._base)}  # fmt: skip
-
-
-def _write_audit(args, result, findings, summary, meta, fmt, fail_on) -> int:
+def _write_audit(args, result, findings, summary, meta, fmt, fail_on, title_block) -> int:
     import orjson
     from xuke.findings import at_or_above
     from xuke.reports.atomic import atomic_write
@@ -595,11 +580,11 @@ def _write_audit(args, result, findings, summary, meta, fmt, fail_on) -> int:
     if args.xlsx:
         from xuke.reports.xlsxout import write_xlsx
 
-        write_xlsx(args.xlsx, findings, summary, meta, title_block=_title_block(args, summary))
+        write_xlsx(args.xlsx, findings, summary, meta, title_block=title_block)
     if args.html:
         from xuke.reports.html import write_html
 
-        write_html(args.html, findings, summary, meta, title_block=_title_block(args, summary))
+        write_html(args.html, findings, summary, meta, title_block=title_block)
     if result.rendered is not None and fmt == "jsonl" and findings is result.findings:
         from xuke.reports.jsonout import copy_jsonl
 

@@ -345,3 +345,25 @@ def test_history_list_reads_while_an_audit_records(capsys, tmp_path, pack):
     finally:
         holder.rollback()
         holder.close()
+
+
+def test_runs_over_a_database_table_tell_resolved_from_out_of_scope(capsys, tmp_path, pack):
+    # audited with --db, the input is queried again (not read from files) to tell a case that
+    # passed (resolved) from a case no longer in the table (out of scope)
+    data, hist = tmp_path / "cases.db", tmp_path / "hist.db"
+    reports = []
+    for n in (0, 1):
+        with sqlite3.connect(data) as conn:
+            conn.execute("drop table if exists cases")
+            conn.execute("create table cases (办件编号 text primary key, 承办部门 text, 申请时间 text, 转办次数 int)")
+            conn.executemany("insert into cases values (?, ?, ?, ?)",
+                             [(c, d, f"2025-{9 + n:02d}-0{i + 1}", t) for i, (c, d, t) in enumerate(RUNS[n])])
+        out = tmp_path / f"db-report-{n + 1}.json"
+        code, _, err = xuke(capsys, "audit", "--db", f"sqlite:///{data}", "--table", "cases", "--rules", pack,
+                            "--as-of", AS_OF[n], "--history", hist, "--format", "json", "-o", out,
+                            "--no-config")  # fmt: skip
+        assert code in (0, 1), err
+        reports.append(json.loads(out.read_text(encoding="utf-8")))
+    h = reports[1]["summary"]["history"]
+    assert [e["case_id"] for e in h["resolved_findings"] if e["case_id"]] == ["A2"]
+    assert [e["case_id"] for e in h["out_of_scope_findings"]] == ["A3"]

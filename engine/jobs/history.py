@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import XukeError
@@ -34,6 +35,45 @@ def input_files(files: Iterable[str]) -> list[dict[str, Any]]:
             size = None
         out.append({"file": f, "bytes": size})
     return out
+
+
+@dataclass
+class AuditHistory:
+    """What an audit records in its history, as the command line or xuke.yaml set it."""
+
+    database: str | None
+    series: str
+    escalate_after: int
+    unit: str | None
+    inputs: list[str]  # the names of the inputs (files, or a database URL without its password)
+    options: dict[str, Any]
+    reopen: Callable[[], Iterable]  # the input's record sources afresh, to tell resolved from out of scope
+
+    def run_info(self, base, summary: Mapping[str, Any] | None):
+        from ..history import RunInfo
+        from ..reports import tool_version
+
+        if self.escalate_after < 2:
+            raise XukeError("--escalate-after: at least 2 runs (a finding is new in its first)")
+        as_of = (summary or {}).get("as_of") or ""
+        options = {"as_of": as_of or None, **self.options, "escalate_after": self.escalate_after}
+        return RunInfo(series=self.series, as_of=as_of, xuke_version=tool_version(), inputs=input_files(self.inputs),
+                       options=options, packs=pack_versions(base), unit=self.unit,
+                       escalate_after=self.escalate_after)  # fmt: skip
+
+    def title_block(self, base, summary: Mapping[str, Any] | None) -> dict[str, Any]:
+        """What a printed report's title block says: unit, audit date, inputs, pack versions."""
+        return {"unit": self.unit, "as_of": (summary or {}).get("as_of"), "inputs": sorted(set(self.inputs)),
+                "packs": pack_versions(base)}  # fmt: skip
+
+
+def recorded_audit(history: AuditHistory, base, findings, summary: Mapping[str, Any] | None):
+    """`recorded` for one audit: the run's facts from `history`, what it examined re-read
+    through `history.reopen` only if the previous run reported something this one did not."""
+    from ..history.scope import examined_cases
+
+    info = history.run_info(base, summary) if history.database else None
+    return recorded(history.database, info, findings, summary, examined_cases(history.reopen))
 
 
 @contextlib.contextmanager

@@ -262,16 +262,22 @@ class DatabaseSource(TableSource):
     its rows are read once, in the order the database returns them: a table is read in
     the order of its primary key when it has one, a query in its own ORDER BY."""
 
+    @staticmethod
+    def display_url(url: str) -> str:
+        """The URL as reports may show it: without its password."""
+        sa = need("sqlalchemy")
+        try:
+            return sa.engine.make_url(url).render_as_string(hide_password=True)
+        except sa.exc.ArgumentError:
+            raise XukeError(f"not a database URL: {url.split('@')[-1]!r} (e.g. sqlite:///audit.db, "
+                            "postgresql+psycopg://user@host/db)") from None  # fmt: skip
+
     def __init__(self, url: str, table: str | None = None, query: str | None = None, aliases=None,
                  batch: int = 1000):  # fmt: skip
         sa = need("sqlalchemy")
         if (table is None) == (query is None):
             raise XukeError("a database input needs a table or a query (--table T or --query SQL), not both")
-        try:
-            shown = sa.engine.make_url(url).render_as_string(hide_password=True)
-        except sa.exc.ArgumentError:
-            raise XukeError(f"not a database URL: {url.split('@')[-1]!r} (e.g. sqlite:///audit.db, "
-                            "postgresql+psycopg://user@host/db)") from None  # fmt: skip
+        shown = self.display_url(url)
         name = f"{shown}#{table}" if table is not None else f"{shown}#query"
         self._engine = self._conn = self._result = None
         try:
