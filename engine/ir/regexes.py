@@ -59,3 +59,80 @@ class _Regex:
             return self._rx.search(text)
         except UnicodeEncodeError:
             return self._rx.search(text.encode("utf-8", "replace").decode("utf-8"))
+
+
+# -- named patterns (DSL v2) ------------------------------------------------------------
+# `{NAME}` inside a regex literal stands for a constant: a phrase list becomes an escaped
+# alternation, a regex constant a group, a text or number its escaped text. A name starts
+# with a letter, `_` or a CJK character, so `{2}` and `{0,20}` stay RE2 quantifiers.
+_NAME_START = "A-Za-z_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_NAME_REST = _NAME_START + "0-9"
+_PLACEHOLDER = re2.compile(rf"\{{([{_NAME_START}][{_NAME_REST}]*)\}}")
+
+
+class RegexPattern(str):
+    """The value of a regex constant: its pattern with every `{NAME}` already expanded.
+    A str, so constants travel as plain data; the type tells it from a text constant."""
+
+
+class UnknownPlaceholder(RegexProblem):
+    def __init__(self, name: str):
+        super().__init__(f"unknown constant `{{{name}}}` in regex")
+        self.name = name
+
+
+def placeholders(pattern: str) -> list[str]:
+    """The `{NAME}`s of a pattern as written, in order (escaped braces `\\{` are literal)."""
+    return [name for name, _, _ in _scan(pattern)]
+
+
+def _scan(pattern: str):
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "{":
+            m = _PLACEHOLDER.match(pattern, i)
+            if m:
+                yield m.group(1), i, m.end()
+                i = m.end()
+                continue
+        i += 1
+
+
+def _alternation(words) -> str:
+    # longest first: RE2 takes the first alternative that matches (leftmost-first), so a
+    # phrase list ["本市", "本市行政区域"] shows the whole phrase, whatever the author's order
+    unique = sorted(dict.fromkeys(words), key=lambda w: (-len(w), w))
+    return "(?:" + "|".join(re2.escape(w) for w in unique) + ")" if unique else r"[^\x00-\x{10FFFF}]"
+
+
+def expand(pattern: str, consts: dict) -> str:
+    """The pattern with each `{NAME}` replaced by the constant's text (see above). Raises
+    UnknownPlaceholder for a name that is no constant, RegexProblem for one that cannot
+    stand in a pattern (a date, a bool, a list of numbers)."""
+    if "{" not in pattern:
+        return pattern
+    out, last = [], 0
+    for name, start, end in _scan(pattern):
+        if name not in consts:
+            raise UnknownPlaceholder(name)
+        out.append(pattern[last:start])
+        out.append(_as_pattern(name, consts[name]))
+        last = end
+    out.append(pattern[last:])
+    return "".join(out)
+
+
+def _as_pattern(name: str, value) -> str:
+    if isinstance(value, RegexPattern):
+        return f"(?:{value})"
+    if isinstance(value, bool) or value is None:
+        raise RegexProblem(f"`{{{name}}}` is not text, a phrase list or a regex, so it cannot stand in a regex")
+    if isinstance(value, str | int):
+        return re2.escape(str(value))
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return _alternation(value)
+    raise RegexProblem(f"`{{{name}}}` is not text, a phrase list or a regex, so it cannot stand in a regex")
