@@ -222,3 +222,65 @@ _register(
     _text_fn("without_waivers", "without_waivers",
              "the text with its fee waivers (免收, 不收费, 无需缴纳 ...) blanked out, same length"),
 )  # fmt: skip
+
+
+# -- bases by rank and the entities of legal text (documents pack, RULES.md section 2 v2) --
+def _bases_fn(name, attr, arity, doc, null_propagates=True):
+    def sig(argtypes):
+        _expect(argtypes, [T.TEXT] * len(argtypes), name)
+        return T.TEXT
+
+    def impl(ctx, *args):
+        from ..domain import bases
+
+        return getattr(bases, attr)(*args)
+
+    return Function(name, (arity, arity), sig, impl, doc, null_propagates=null_propagates)
+
+
+_register(
+    _bases_fn("cited_rank", "cited_rank", 1,
+              "the highest rank of what the text cites as its basis: 法律, 行政法规, 地方性法规, 规章, 其他; or null"),
+    _bases_fn("rank_for", "rank_for", 2,
+              "rank_for(text, doc_basis): the highest rank of a basis that counts for the clause (its own, "
+              "or the document's where that governs the clause's matter), or null", null_propagates=False),
+    _bases_fn("invalid_basis", "invalid_basis", 1,
+              "the first cited basis that is repealed or in no list (《…》（已失效…）/（未收录）), or null"),
+)  # fmt: skip
+
+
+def _entity_fn(name, module, attr, result, doc):
+    def sig(argtypes):
+        _expect(argtypes, [T.TEXT], name)
+        return result
+
+    def impl(ctx, text):
+        from importlib import import_module
+
+        return getattr(import_module(f"..domain.{module}", __package__), attr)(text)
+
+    return Function(name, (1, 1), sig, impl, doc)
+
+
+def _note_sig(argtypes):
+    _expect(argtypes, [T.TEXT, T.REGEX, T.TEXT], "note")
+    return T.TEXT
+
+
+def _note(ctx, text, regex, words):
+    # for a message that says only what applies to the clause: the words when the text
+    # matches, else nothing (never null, which a message would print as （空）)
+    return words if text is not None and words is not None and regex.search(str(text)) else ""
+
+
+_register(
+    _entity_fn("places", "places", "places", T.TEXT,
+               "the places the text names (婺源县、深圳), from the gazetteer of PRC divisions, or null"),
+    _entity_fn("firms", "entities", "firms", T.TEXT,
+               "the named firms and organisations of the text (福建泉州惠新实业有限公司), or null"),
+    _entity_fn("amount", "entities", "amount", T.DECIMAL,
+               "the largest sum of money the text names, in yuan (80万元 -> 800000), or null"),
+    Function("note", (3, 3), _note_sig, _note,
+             "note(text, /re/, words): the words when the text matches the regex, else empty text",
+             null_propagates=False),
+)  # fmt: skip

@@ -8,7 +8,10 @@ from functools import lru_cache
 
 import re2
 
-MAX_PATTERN = 2000  # characters; a longer pattern is almost surely generated or hostile
+MAX_PATTERN = 2000  # characters as written; a longer pattern is almost surely generated or hostile
+# after `{NAME}`s are expanded (a gazetteer of places is some 20,000 characters): RE2's memory
+# cap (MAX_MEMORY) is what bounds the compiled program
+MAX_EXPANDED = 200_000
 MAX_MEMORY = 8 << 20  # bytes of compiled program RE2 may use per pattern
 
 
@@ -26,8 +29,8 @@ def _options():
 @lru_cache(maxsize=4096)
 def compile_regex(pattern: str):
     """The compiled RE2 pattern, or RegexProblem with a message for the author."""
-    if len(pattern) > MAX_PATTERN:
-        raise RegexProblem(f"regex is {len(pattern)} characters long; the limit is {MAX_PATTERN}")
+    if len(pattern) > MAX_EXPANDED:
+        raise RegexProblem(f"regex is {len(pattern)} characters long; the limit is {MAX_EXPANDED}")
     for construct, name in (("(?=", "lookahead"), ("(?!", "negative lookahead"), ("(?<=", "lookbehind"),
                             ("(?<!", "negative lookbehind")):  # fmt: skip
         if construct in pattern:

@@ -15,7 +15,7 @@ from ..domain.schema import (
     SEVERITIES,
 )
 from ..ir.functions import FUNCTIONS, SignatureError, check_call
-from ..ir.regexes import RegexPattern, RegexProblem, UnknownPlaceholder, compile_regex, expand
+from ..ir.regexes import MAX_PATTERN, RegexPattern, RegexProblem, UnknownPlaceholder, compile_regex, expand
 from . import ast as A
 from . import types as T
 from .diagnostics import Diagnostic, did_you_mean
@@ -199,8 +199,9 @@ class Checker:
                 self.error(c.pos, f"`{AS_OF}` is the built-in audit date and cannot be redefined")
                 continue
             scope = _Scope({}, {}, None, "const")
-            scope.consts = {n: v[1] for n, v in table.items()}
-            self._values = {n: v[0] for n, v in table.items()}
+            visible = {**builtin_consts(), **table}
+            scope.consts = {n: v[1] for n, v in visible.items()}
+            self._values = {n: v[0] for n, v in visible.items()}
             t = self.typeof(c.value, scope)
             try:
                 value = const_value(c.value, self._values)
@@ -213,7 +214,7 @@ class Checker:
             table[c.name] = (value, t, c.pos)
 
     def _consts_for(self, prog) -> dict[str, tuple]:
-        out: dict[str, tuple] = {}
+        out: dict[str, tuple] = dict(builtin_consts())
         for pack in reversed(self._visible_packs(prog)):
             out.update(self.const_values.get(pack, {}))
         return out
@@ -470,6 +471,10 @@ class Checker:
             return {"int": T.INT, "decimal": T.DECIMAL, "text": T.TEXT, "bool": T.BOOL,
                     "null": T.NULL, "date": T.DATE}[e.kind]  # fmt: skip
         if isinstance(e, A.Regex):
+            if len(e.pattern) > MAX_PATTERN:
+                self.error(e.pos, f"regex is {len(e.pattern)} characters long; the limit is {MAX_PATTERN}",
+                           "name its parts with const and put them together with {NAME}")  # fmt: skip
+                return T.REGEX
             try:
                 compile_regex(expand(e.pattern, self._values))
             except UnknownPlaceholder as p:
@@ -702,6 +707,15 @@ class Checker:
             visit(info.rule.id, [])
         for info in infos:
             info.stratum = stratum.get(info.rule.id, 0)
+
+
+def builtin_consts() -> dict[str, tuple]:
+    """Constants every pack sees (a pack's own constant of the same name hides one):
+    PLACES, the names of the PRC administrative divisions (domain/places.py), for `{PLACES}`
+    in a pattern."""
+    from ..domain.places import place_names
+
+    return {"PLACES": (list(place_names()), T.list_of(T.TEXT), None)}
 
 
 def _is_constant_expr(expr) -> bool:
