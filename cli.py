@@ -554,14 +554,14 @@ def _cmd_lint(args) -> int:
     findings = list(findings)
     fmt, fail_on = cfg.choose("format", args.format, "text"), cfg.choose("fail_on", args.fail_on, "error")
     if args.annotate:
-        from xuke.reports.docx_annotate import annotate_docx
+        from xuke.reports.docx_annotate import annotate_docx, review_summary
         from xuke.sources.documents import docx_paragraphs
 
-        drafts = [d["file"] for d in result.documents if d["file"].lower().endswith(".docx")]
+        drafts = [d for d in result.documents if d["file"].lower().endswith(".docx")]
         if len(drafts) != 1:
             raise XukeError(_("usage.annotate", n=len(drafts)))
-        mine = [f for f in findings if f.file == drafts[0]]
-        annotate_docx(drafts[0], args.annotate, mine, docx_paragraphs)
+        mine = [f for f in findings if f.file == drafts[0]["file"]]
+        annotate_docx(drafts[0]["file"], args.annotate, mine, docx_paragraphs, summary=review_summary(mine, drafts[0]))
     emit(fmt, args.output, findings, summary, meta, job="lint")
     return _exit_code(findings, fail_on)
 

@@ -91,7 +91,7 @@ def tell(title: str | None, head: str = "", issuer: str | None = None) -> Verdic
     order = _ORDER.search(where)
     if order:
         maker = order.group(1)
-        if maker == "国务院":
+        if maker.endswith("国务院"):
             return Verdict(REGULATION, "国务院令")
         if maker == "主席":
             return Verdict(LAW, "主席令")
@@ -166,7 +166,7 @@ MAY = {
 # -- the issuer ---------------------------------------------------------------------------
 STATE_COUNCIL = ("国务院", "国务院办公厅")
 _NUMBER_ISSUERS = (("国办发", "国务院办公厅"), ("国办函", "国务院办公厅"), ("国发", "国务院"), ("国函", "国务院"))
-_TITLE_ISSUER = re.compile(r"^([\u4e00-\u9fff、（）()·]{2,40}?(?:人民政府|办公厅|办公室|委员会|局|厅|部|署|国务院|管委会))关于")
+_TITLE_ISSUER = re.compile(r"^([\u4e00-\u9fff、（）()·]{0,40}?(?:人民政府|办公厅|办公室|委员会|局|厅|部|署|国务院|管委会))关于")
 
 
 def issuer_of(title: str | None, head: str = "", given: str | None = None) -> str | None:
