@@ -22,10 +22,10 @@ from xuke.domain.entities import amount, firms
 from xuke.domain.instruments import issuer_of, tell
 from xuke.domain.places import places
 from xuke.errors import InputError
-from xuke.ir.compiler import compile_rules
 from xuke.jobs.lint import lint_files
-from xuke.jobs.loader import load
 from xuke.reports.docx_annotate import annotate_docx, review_summary
+from xuke.ir.compiler import compile_rules
+from xuke.jobs.loader import load
 from xuke.run.runtime import CompiledProgram, Context, input_fact
 from xuke.sources.documents import docx_paragraphs, read_document
 
@@ -40,13 +40,8 @@ def base():
 
 
 @pytest.fixture(scope="module")
-def program(base):
-    return CompiledProgram(compile_rules(base))
-
-
-@pytest.fixture(scope="module")
-def run(program, calendar):
-    ctx = Context(calendar, dt.date(2026, 12, 1))
+def run(base, calendar):
+    program, ctx = CompiledProgram(compile_rules(base)), Context(calendar, dt.date(2026, 12, 1))
 
     def run(text: str, kind="规范性文件", doc_basis=None, issuer=None):
         clause = {"file": "d.txt", "line": 3, "text": text, "kind": kind, "doc_basis": doc_basis, "issuer": issuer}
