@@ -22,10 +22,10 @@ from xuke.domain.entities import amount, firms
 from xuke.domain.instruments import issuer_of, tell
 from xuke.domain.places import places
 from xuke.errors import InputError
-from xuke.jobs.lint import lint_files
-from xuke.reports.docx_annotate import annotate_docx, review_summary
 from xuke.ir.compiler import compile_rules
+from xuke.jobs.lint import lint_files
 from xuke.jobs.loader import load
+from xuke.reports.docx_annotate import annotate_docx, review_summary
 from xuke.run.runtime import CompiledProgram, Context, input_fact
 from xuke.sources.documents import docx_paragraphs, read_document
 
