@@ -59,6 +59,7 @@ def test_longest_phrase_wins_whatever_the_order(tmp_path, calendar):
 def test_quantifiers_and_escaped_braces_are_not_names():
     assert expand(r"a{2}b{0,20}\{LOCAL}", {"LOCAL": ["x"]}) == r"a{2}b{0,20}\{LOCAL}"
     assert placeholders(r"{A}{0,3}\{B}{名单}") == ["A", "名单"]
+    assert expand(r"[\p{Han}]{2}\P{Greek}{LOCAL}", {"LOCAL": ["x"]}) == r"[\p{Han}]{2}\P{Greek}(?:x)"
 
 
 def test_phrases_are_escaped_and_an_empty_list_matches_nothing():

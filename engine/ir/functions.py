@@ -5,6 +5,7 @@ reaches the engine). Any null argument gives null, except where a function says 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -104,15 +105,23 @@ def _number(ctx, value):
     return parse_number(str(value))
 
 
+@functools.lru_cache(maxsize=None)
+def _helper(module: str, attr: str):
+    """A domain helper, memoised on its arguments: a pack calls without_prohibitions(text)
+    or rank_for(text, doc_basis) in a dozen rules for the same clause (the helpers are pure;
+    the cache holds the clauses of the last few documents)."""
+    from importlib import import_module
+
+    return functools.lru_cache(maxsize=8192)(getattr(import_module(f"..domain.{module}", __package__), attr))
+
+
 def _text_pred(name, attr):
     def sig(argtypes):
         _expect(argtypes, [T.TEXT], name)
         return T.BOOL
 
     def impl(ctx, text):
-        from ..domain import legaltext
-
-        return bool(getattr(legaltext, attr)(text))
+        return bool(_helper("legaltext", attr)(text))
 
     return sig, impl
 
@@ -164,9 +173,7 @@ def _text_fn(name, attr, doc):
         return T.TEXT
 
     def impl(ctx, text):
-        from ..domain import legaltext
-
-        return getattr(legaltext, attr)(text)
+        return _helper("legaltext", attr)(text)
 
     return Function(name, (1, 1), sig, impl, doc)
 
@@ -204,9 +211,7 @@ def _text_to_int_fn(name, attr, doc):
         return T.INT
 
     def impl(ctx, text):
-        from ..domain import legaltext
-
-        return getattr(legaltext, attr)(text)
+        return _helper("legaltext", attr)(text)
 
     return Function(name, (1, 1), sig, impl, doc)
 
@@ -231,9 +236,7 @@ def _bases_fn(name, attr, arity, doc, null_propagates=True):
         return T.TEXT
 
     def impl(ctx, *args):
-        from ..domain import bases
-
-        return getattr(bases, attr)(*args)
+        return _helper("bases", attr)(*args)
 
     return Function(name, (arity, arity), sig, impl, doc, null_propagates=null_propagates)
 
@@ -255,9 +258,7 @@ def _entity_fn(name, module, attr, result, doc):
         return result
 
     def impl(ctx, text):
-        from importlib import import_module
-
-        return getattr(import_module(f"..domain.{module}", __package__), attr)(text)
+        return _helper(module, attr)(text)
 
     return Function(name, (1, 1), sig, impl, doc)
 

@@ -94,6 +94,10 @@ def _scan(pattern: str):
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\":
+            if pattern[i + 1 : i + 3] in ("p{", "P{"):  # a Unicode class such as \p{Han}
+                close = pattern.find("}", i + 3)
+                i = close + 1 if close > 0 else len(pattern)
+                continue
             i += 2
             continue
         if ch == "{":

@@ -710,12 +710,14 @@ class Checker:
 
 
 def builtin_consts() -> dict[str, tuple]:
-    """Constants every pack sees (a pack's own constant of the same name hides one):
-    PLACES, the names of the PRC administrative divisions (domain/places.py), for `{PLACES}`
-    in a pattern."""
-    from ..domain.places import place_names
+    """Constants every pack sees (a pack's own constant of the same name hides one), from the
+    gazetteer of PRC administrative divisions (domain/places.py): PLACES, every name; CITIES,
+    the short names of provinces and prefecture-level cities (深圳, 宜春), for `{CITIES}` in a
+    pattern (a full name ends in 省, 市, 县, 区, which a pattern matches by shape)."""
+    from ..domain.places import city_names, place_names
 
-    return {"PLACES": (list(place_names()), T.list_of(T.TEXT), None)}
+    return {"PLACES": (list(place_names()), T.list_of(T.TEXT), None),
+            "CITIES": (list(city_names()), T.list_of(T.TEXT), None)}  # fmt: skip
 
 
 def _is_constant_expr(expr) -> bool:
