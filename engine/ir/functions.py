@@ -105,7 +105,7 @@ def _number(ctx, value):
     return parse_number(str(value))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _helper(module: str, attr: str):
     """A domain helper, memoised on its arguments: a pack calls without_prohibitions(text)
     or rank_for(text, doc_basis) in a dozen rules for the same clause (the helpers are pure;
