@@ -42,7 +42,7 @@ _GUIDE = re.compile(r"办事指南|服务指南|办事须知|申报指南|申请
 # the enacting formula and the order number, in the opening lines or at the end
 _ORDER = re.compile(r"(国务院|主席|[\u4e00-\u9fff]{1,20}?(?:部|委员会|总局|局|署|行|院|会))令[（(]?\s*第\s*[零〇一二两三四五六七八九十百千\d]+\s*号")
 _GOV_ORDER = re.compile(rf"{_PLACE}?人民政府令")
-_CONGRESS = re.compile(r"人民代表大会(?:常务委员会)?(?:公告|第[零〇一二三四五六七八九十百千\d]+次会议|会议)")
+_CONGRESS = re.compile(r"人民代表大会(?:常务委员会)?(?:公告|第[零〇一二三四五六七八九十百千\d]+次会议|会议)|人大常委会|人大")
 _CONGRESS_PASSED = re.compile(r"人民代表大会(?:常务委员会)?[^。\n]{0,30}?(?:通过|批准)")
 _GOV_MEETING = re.compile(r"人民政府[^。\n]{0,12}?常务会议[^。\n]{0,20}?(?:通过|审议通过)")
 _DEPT_MEETING = re.compile(r"(?:部务|委务|署务|局务|总局局务|行务)会议[^。\n]{0,20}?(?:通过|审议通过)")
@@ -101,7 +101,7 @@ def tell(title: str | None, head: str = "", issuer: str | None = None) -> Verdic
     if _GOV_ORDER.search(where) or _GOV_MEETING.search(where):
         return Verdict(LOCAL_GOV_RULE, "人民政府令 / 政府常务会议通过")
     if _CONGRESS.search(where) or _CONGRESS_PASSED.search(where):
-        if title and _REGULATION_TITLE.search(title) or "常务委员会公告" in where:
+        if not title or _REGULATION_TITLE.search(title) or "常务委员会公告" in where:
             national = "全国人民代表大会" in where
             return Verdict(LAW if national else LOCAL_REGULATION, "人民代表大会（常务委员会）通过")
     if _DEPT_MEETING.search(where) and title and re.search(r"(?:办法|规定|细则|规则)$", _strip_note(title)):
