@@ -11,6 +11,7 @@ no licence and no fee. Every function takes null as no text and never raises.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from . import national_laws
@@ -30,6 +31,7 @@ def _law(title: str):
         return None
 
 
+@functools.lru_cache(maxsize=4096)
 def rank_of(title: str | None) -> str | None:
     """法律, 行政法规, 地方性法规, 规章 or 其他 for one 《…》 title (without the marks)."""
     if not title:
@@ -77,6 +79,12 @@ _INVOKES = re.compile(r"依法|依照(?:有关)?(?:法律|法规|规定|本(?:�
                       r"(?:上述|前述|该)(?:法律|法规|条例)")
 
 
+@functools.lru_cache(maxsize=64)
+def _cited_titles(basis_text: str) -> tuple[str, ...]:
+    # the document's basis is the same for all its clauses: read it once
+    return tuple(basis_titles(basis_text, laws_only=False))
+
+
 def governing_titles(basis_text: str | None, text: str | None) -> list[str]:
     """The titles of the document's basis (its preamble / 第一条 citations) that count for a
     clause: all of them when the clause invokes them (依法, 依照有关规定, 法律、法规规定的),
@@ -86,7 +94,7 @@ def governing_titles(basis_text: str | None, text: str | None) -> list[str]:
     enough: 《广告法》 in 第一条 does not make every clause on 户外广告 lawful."""
     if not basis_text or not text:
         return []
-    titles = basis_titles(basis_text, laws_only=False)
+    titles = list(_cited_titles(basis_text))
     if _INVOKES.search(text):
         return titles
     return [t for t in titles if len(_CORE.sub("", t)) >= 4 and _CORE.sub("", t) in text]
