@@ -101,7 +101,8 @@ def _parser() -> argparse.ArgumentParser:
                         formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     li.add_argument("files", nargs="+", metavar="FILE")
     li.add_argument("--rules", action="append", metavar="PATH", help="rule files or folders (default: rules/)")
-    li.add_argument("--kind", help="document kind when not in front matter or title (规范性文件, 办事指南)")
+    li.add_argument("--kind", help="document kind when front matter does not give it; it goes before what the title, "
+                    "文号 and issuer tell (规范性文件, 办事指南, 部门规章, 地方政府规章, 地方性法规, 行政法规, 法律)")
     li.add_argument("--encoding", help="force the input encoding (default: detected)")
     li.add_argument("--annotate", metavar="OUT.docx", help="write a copy of a .docx draft with a review comment per finding")
     _output_options(li)

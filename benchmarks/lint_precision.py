@@ -1,6 +1,7 @@
 """Precision and recall of the documents pack over the hand-labelled policy fixtures.
 
-    python benchmarks/lint_precision.py
+    python benchmarks/lint_precision.py            # the hand-labelled fixture drafts
+    python benchmarks/lint_precision.py --real     # the real corpus (benchmarks/lint_real.py)
 
 Lints every draft in fixtures/policies/ with the standard packs and compares each finding
 with the labels in NAME.expected.yaml: a clause finding matches a label with the same file,
@@ -68,6 +69,10 @@ def measure():
 
 
 def main() -> int:
+    if "--real" in sys.argv[1:]:  # the real corpus: per-rule recall and precision by split
+        import lint_real
+
+        return lint_real.main([a for a in sys.argv[1:] if a != "--real"])
     rows, duplicates = measure()
     head = ("rule", "labelled", "found", "missed", "false alarms", "traps", "traps silent")
     print("| " + " | ".join(head) + " |")

@@ -129,6 +129,7 @@ def table(results: list[dict]) -> str:
     for m in results:
         s = m["split"]
         head += [f"{s}: found/labelled", f"{s}: unlabelled", f"{s}: lawful false alarms"]
+    head += ["recall", "precision"]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for rule in rules:
         row = [rule]
@@ -136,6 +137,12 @@ def table(results: list[dict]) -> str:
             r = m["per_rule"].get(rule, {"labelled": 0, "found": 0, "unlabelled": 0})
             row += [f"{r['found']}/{r['labelled']}" if r["labelled"] else "–", str(r["unlabelled"]),
                     str(m["false_by_rule"].get(rule, 0))]  # fmt: skip
+        # over the last result (the whole corpus when no split is chosen): recall over the labelled
+        # cases; precision over every finding of the rule on a clause line or a lawful document
+        r = results[-1]["per_rule"].get(rule, {"labelled": 0, "found": 0, "unlabelled": 0})
+        fired = r["found"] + r["unlabelled"] + results[-1]["false_by_rule"].get(rule, 0)
+        row += [f"{r['found'] / r['labelled']:.2f}" if r["labelled"] else "–",
+                f"{r['found'] / fired:.2f}" if fired else "–"]  # fmt: skip
         out.append("| " + " | ".join(row) + " |")
     return "\n".join(out)
 
