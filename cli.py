@@ -109,7 +109,8 @@ def _parser() -> argparse.ArgumentParser:
                         formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     li.add_argument("files", nargs="+", metavar="FILE")
     li.add_argument("--rules", action="append", metavar="PATH", help="rule files or folders (default: rules/)")
-    li.add_argument("--kind", help="document kind when not in front matter or title (规范性文件, 办事指南)")
+    li.add_argument("--kind", help="document kind when front matter does not give it; it goes before what the title, "
+                    "文号 and issuer tell (规范性文件, 办事指南, 部门规章, 地方政府规章, 地方性法规, 行政法规, 法律)")
     li.add_argument("--encoding", help="force the input encoding (default: detected)")
     li.add_argument("--annotate", metavar="OUT.docx", help="write a copy of a .docx draft with a review comment per finding")
     li.add_argument("--junit", metavar="FILE",
@@ -643,14 +644,14 @@ def _cmd_lint(args) -> int:
     findings = list(findings)
     fmt, fail_on = cfg.choose("format", args.format, "text"), cfg.choose("fail_on", args.fail_on, "error")
     if args.annotate:
-        from xuke.reports.docx_annotate import annotate_docx
+        from xuke.reports.docx_annotate import annotate_docx, review_summary
         from xuke.sources.documents import docx_paragraphs
 
-        drafts = [d["file"] for d in result.documents if d["file"].lower().endswith(".docx")]
+        drafts = [d for d in result.documents if d["file"].lower().endswith(".docx")]
         if len(drafts) != 1:
             raise XukeError(_("usage.annotate", n=len(drafts)))
-        mine = [f for f in findings if f.file == drafts[0]]
-        annotate_docx(drafts[0], args.annotate, mine, docx_paragraphs)
+        mine = [f for f in findings if f.file == drafts[0]["file"]]
+        annotate_docx(drafts[0]["file"], args.annotate, mine, docx_paragraphs, summary=review_summary(mine, drafts[0]))
     if args.junit:
         from xuke.reports.junit import lint_cases, write_junit
 

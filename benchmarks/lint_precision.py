@@ -1,6 +1,7 @@
 """Precision and recall of the documents pack over the hand-labelled policy fixtures.
 
-    python benchmarks/lint_precision.py
+    python benchmarks/lint_precision.py            # the hand-labelled fixture drafts
+    python benchmarks/lint_precision.py --real     # the real corpus (benchmarks/lint_real.py)
 
 Lints every draft in fixtures/policies/ with the standard packs and compares each finding
 with the labels in NAME.expected.yaml: a clause finding matches a label with the same file,
@@ -49,7 +50,9 @@ def measure():
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         labels |= {label_key(doc["file"], e) for e in doc["findings"]}
         traps += [(doc["file"], t["line"], rule) for t in doc.get("traps", []) for rule in t["not"]]
-    result = lint_files(load([ROOT / "rules"]), [FIXTURES], WorkCalendar.load(), as_of=dt.date(2025, 12, 31))
+    drafts = sorted(p for p in FIXTURES.iterdir() if p.is_file() and p.suffix in (".txt", ".md", ".docx")
+                    and p.name.lower() != "readme.md")  # the real corpus (real/) has its own benchmark
+    result = lint_files(load([ROOT / "rules"]), drafts, WorkCalendar.load(), as_of=dt.date(2025, 12, 31))
     found = Counter(finding_key(f) for f in result.findings)
     duplicates = {k for k, n in found.items() if n > 1}
     reported = set(found)
@@ -66,6 +69,10 @@ def measure():
 
 
 def main() -> int:
+    if "--real" in sys.argv[1:]:  # the real corpus: per-rule recall and precision by split
+        import lint_real
+
+        return lint_real.main([a for a in sys.argv[1:] if a != "--real"])
     rows, duplicates = measure()
     head = ("rule", "labelled", "found", "missed", "false alarms", "traps", "traps silent")
     print("| " + " | ".join(head) + " |")

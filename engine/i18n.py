@@ -75,6 +75,11 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "lint.file_findings": {"en": "{n} finding{n_s}", "zh": "{n} 个问题"},
     "lint.cites": {"en": "Basis: {cites}", "zh": "依据：{cites}"},
+    "lint.files_read": {"en": "Files read: {n} ({kinds})", "zh": "读取文件 {n} 个（{kinds}）"},
+    "lint.not_reviewed": {
+        "en": "Not reviewed, kind unknown ({n}): {files} — give the kind with --kind or `kind:` front matter",
+        "zh": "无法判断文件类型、未审核的文件 {n} 个：{files}——请用 --kind 或文件开头的 kind: 指定",
+    },
     "report.none": {"en": "no findings", "zh": "未发现问题"},
     "col.rule": {"en": "rule", "zh": "规则"},
     "col.title": {"en": "title", "zh": "标题"},

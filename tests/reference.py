@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from decimal import Decimal
 
 from xuke.lang import ast as A
@@ -34,9 +35,9 @@ class Ref:
         if isinstance(e, A.Attr):
             return env[e.obj.id].get(e.name)
         if isinstance(e, A.Regex):
-            import re
-
-            return re.compile(e.pattern)
+            return re.compile(_expand(e.pattern, consts))
+        if isinstance(e, A.Capture):
+            return self.ev(e.expr, own, env, consts)
         if isinstance(e, A.Call):
             args = [self.ev(a, own, env, consts) for a in e.args]
             if e.func == "coalesce":
@@ -88,7 +89,7 @@ class Ref:
             if e.op == "not in":
                 return not any(_d(a) == _d(x) for x in b if x is not None)
             if e.op == "matches":
-                return b.search(a) is not None
+                return (re.compile(b) if isinstance(b, str) else b).search(a) is not None
             if e.op == "contains":
                 return b in a
             a, b = _d(a), _d(b)
@@ -170,6 +171,21 @@ class Ref:
                         break
             if ok:
                 yield env, idx
+
+
+def _expand(pattern: str, consts: dict) -> str:
+    """`{NAME}` in a regex, from docs/language.md alone: a phrase list is an alternation of
+    its escaped phrases, longest first; a regex constant a group; text its escaped self."""
+
+    def one(m):
+        value = consts[m.group(1)]
+        if isinstance(value, list):
+            return "(?:" + "|".join(re.escape(w) for w in sorted(set(value), key=lambda w: (-len(w), w))) + ")"
+        if type(value) is not str:  # a regex constant (already expanded by the checker)
+            return f"(?:{value})"
+        return re.escape(value)
+
+    return re.sub(r"(?<!\\)\{([A-Za-z_\u4e00-\u9fff][A-Za-z0-9_\u4e00-\u9fff]*)\}", one, pattern)
 
 
 def _d(v):

@@ -78,7 +78,7 @@ def texts(max_size: int = 12, min_size: int = 0) -> st.SearchStrategy[str]:
 
 
 _REGEX_PIECES = ("a", "b", "须经", "审批", ".", "*", "+", "?", "{0,20}", "[0-9]", "(x|y)", "^", "$",
-                 "\\d", "\\.", "\\\\", "/", "#", '"', "}")  # fmt: skip
+                 "\\d", "\\.", "\\\\", "/", "#", '"', "}", "{LOCAL}", "{名单}")  # fmt: skip
 # inside a template hole a regex is scanned like the rest of the hole: a `}` would end the
 # hole and a `"` start a string (docs/language.md: put such a regex in a const)
 _HOLE_REGEX_PIECES = tuple(p for p in _REGEX_PIECES if not set(p) & set('"}'))
@@ -160,7 +160,9 @@ def templates(holes=None) -> st.SearchStrategy[A.Template]:
 
 @cache
 def _constraints(max_size=4):
-    return st.lists(exprs(), max_size=max_size).map(tuple)
+    # DSL v2: `m: text matches /…/` names what matched (parsed whatever its expression)
+    constraint = st.one_of(exprs(), st.builds(A.Capture, identifiers(), exprs()))
+    return st.lists(constraint, max_size=max_size).map(tuple)
 
 
 @cache

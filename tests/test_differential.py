@@ -44,6 +44,9 @@ def cond(draw, depth=0):
         return f"{draw(st.sampled_from(BOOLS))} == {draw(st.sampled_from(['true', 'false']))}"
     if kind == 2:
         f = draw(st.sampled_from(sorted(TEXTS)))
+        if draw(st.booleans()):  # DSL v2: a phrase list or a regex constant inside a pattern
+            return draw(st.sampled_from([f"{f} matches /{{PHRASES}}/", f"{f} matches /^{{PHRASES}}$/",
+                                         f"{f} matches LOSS_RX", f"not {f} matches /予{{PHRASES}}/"]))  # fmt: skip
         return f'{f} {draw(st.sampled_from(["==", "!="]))} "{draw(st.sampled_from(TEXTS[f]))}"'
     if kind == 3:
         a, b = draw(st.sampled_from(DATES)), draw(st.sampled_from(DATES))
@@ -64,7 +67,10 @@ def rule_set(draw):
                      f'  assert mark(case_id: r.case_id, n: {value}, src: "D-{i}")\nend\n')  # fmt: skip
     n_report = draw(st.integers(1, 4))
     for i in range(n_report):
-        pats = [f"r: record({', '.join(draw(st.lists(cond(), min_size=0, max_size=2)))})"]
+        own = draw(st.lists(cond(), min_size=0, max_size=2))
+        if draw(st.booleans()):  # a capture holds as its match does
+            own.insert(0, f"hit: {draw(st.sampled_from(sorted(TEXTS)))} matches /{{PHRASES}}/")
+        pats = [f"r: record({', '.join(own)})"]
         extra = draw(st.integers(0, 4))
         if extra == 1:
             pats.append(f"m: mark(case_id == r.case_id, n {draw(st.sampled_from(['>', '<=', '==']))} r.transfers)")
@@ -104,7 +110,8 @@ def records(draw):
 
 
 def _load(tmp_path, rules, name):
-    src = 'pack diff "differential"\nfact mark(case_id: text, n: int, src: text)\n\n' + "\n".join(rules)
+    src = ('pack diff "differential"\nfact mark(case_id: text, n: int, src: text)\n'
+           'const PHRASES = ["受理", "不予受理", "重大"]\nconst LOSS_RX = /^(?:一般|{PHRASES})$/\n\n') + "\n".join(rules)
     path = tmp_path / f"{name}.rules"
     path.write_text(src, encoding="utf-8")
     return load([path])

@@ -46,3 +46,9 @@ def test_dsl_example_ir(tmp_path):
 def test_ir_is_json_round_trippable():
     text = _ir_text([GOLDEN / "constructs.rules"])
     assert json.loads(text) == json.loads(json.dumps(json.loads(text)))
+
+
+def test_v2_patterns_ir():
+    # phrase lists and regex constants are expanded into the IR's regexes; a capture is
+    # found again in the bound fact when the message is written
+    _compare("v2_patterns", _ir_text([GOLDEN / "v2_patterns.rules"]))

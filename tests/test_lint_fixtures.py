@@ -123,9 +123,10 @@ def test_annotate_writes_one_comment_per_finding(tmp_path):
     assert sorted((f["rule"], f["line"]) for f in findings) == sorted(
         (e["rule"], e["line"]) for e in label["findings"]
     )
-    assert _comments_by_paragraph(out_docx) == sorted((f["rule"], f["line"]) for f in findings)
-    texts = [c.text for c in docx.Document(str(out_docx)).comments]
-    assert all("依据：《行政许可法》" in t for t in texts)
+    # one comment per finding, and one summary comment on the first paragraph
+    assert _comments_by_paragraph(out_docx) == sorted([("xuke", 1)] + [(f["rule"], f["line"]) for f in findings])
+    texts = [c.text for c in docx.Document(str(out_docx)).comments if not c.text.startswith("[xuke]")]
+    assert len(texts) == len(findings) and all("依据：《行政许可法》" in t for t in texts)
     # the draft's own text is unchanged
     before = [p.text for p in docx_paragraphs(docx.Document(str(draft)))]
     after = [p.text for p in docx_paragraphs(docx.Document(str(out_docx)))]

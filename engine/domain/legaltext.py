@@ -179,8 +179,10 @@ class _Introduced:
         return self.trigger is not None and self.length - self.trigger <= _TRIGGER_REACH
 
 
-def basis_titles(text: str | None) -> list[str]:
-    """The law titles the clause cites as its basis, in order, each once."""
+def basis_titles(text: str | None, laws_only: bool = True) -> list[str]:
+    """The law titles the clause cites as its basis, in order, each once. With
+    `laws_only=False`, every cited 《…》 title (a 《…办法》 may be a State Council
+    regulation: its rank is looked up, not guessed from the last word)."""
     if not text or "《" not in text:
         return []
     out: list[str] = []
@@ -188,7 +190,7 @@ def basis_titles(text: str | None) -> list[str]:
     introduced = _Introduced(text)
     for m in _TITLE.finditer(text):
         title = m.group(1).strip()
-        if title in seen or not is_law_title(title):
+        if title in seen or (laws_only and not is_law_title(title)):
             continue
         if introduced(m.start()) or _REFERS_AFTER.match(text, m.end()):
             out.append(title)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .instruments import KINDS
+
 TEXT, INT, DECIMAL, BOOL, DATE, LIST = "text", "int", "decimal", "bool", "date", "list"
 FIELD_TYPES = (TEXT, INT, DECIMAL, BOOL, DATE)
 
@@ -67,8 +69,10 @@ RECORD_FIELDS: tuple[FieldSpec, ...] = (
 DOCUMENT_FIELDS: tuple[FieldSpec, ...] = (
     _f("file", TEXT, required=True),
     _f("title", TEXT),
-    _f("kind", TEXT, choices=("规范性文件", "办事指南")),
+    _f("kind", TEXT, choices=KINDS),
     _f("text", TEXT),  # the whole document, for rules about what a document lacks
+    _f("basis", TEXT),  # the preamble and 第一条 sentences that cite a basis for the whole document
+    _f("issuer", TEXT),  # who issued it (front matter `issuer:`, the title's 某某局关于…, a 国发 文号)
 )
 
 CLAUSE_FIELDS: tuple[FieldSpec, ...] = (
@@ -79,8 +83,10 @@ CLAUSE_FIELDS: tuple[FieldSpec, ...] = (
     _f("article_no", INT),  # the article number as an integer
     _f("chapter", TEXT),
     _f("item", TEXT),  # the item path, e.g. "（一）/1."
-    _f("kind", TEXT, choices=("规范性文件", "办事指南")),  # the document's kind, copied
+    _f("kind", TEXT, choices=KINDS),  # the document's kind, copied
     _f("title", TEXT),  # the document's title, copied
+    _f("doc_basis", TEXT),  # the document's `basis`, copied: it counts where it governs the clause
+    _f("issuer", TEXT),  # the document's issuer, copied
 )
 
 # A finding is also a fact: these fields plus the fields of its subject.

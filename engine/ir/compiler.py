@@ -13,6 +13,7 @@ from ..lang.checker import AS_OF, RuleBase
 from ..lang.diagnostics import Diagnostic, DiagnosticError
 from ..lang.limits import deep_recursion
 from .evaluate import literal
+from .regexes import expand
 
 IR_VERSION = 1
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
@@ -59,6 +60,7 @@ class Compiler:
         self.keys = _Keys()
         self.diags: list[Diagnostic] = []
         self.native_lists = 0  # `in` lists of the pattern being compiled that are engine conditions
+        self.captures: dict[str, dict] = {}  # the rule's `m: X matches /re/`: name -> capture IR
 
     def compile(self, rule_ids=None) -> dict:
         rules = []
@@ -79,12 +81,16 @@ class Compiler:
         if isinstance(e, A.Literal):
             return literal(e.value)
         if isinstance(e, A.Regex):
-            return {"regex": e.pattern}
+            return {"regex": expand(e.pattern, consts)}
+        if isinstance(e, A.Capture):
+            return self.expr(e.expr, consts, own, bindings)
         if isinstance(e, A.ListLit):
             return {"list": [self.expr(i, consts, own, bindings) for i in e.items]}
         if isinstance(e, A.Name):
             if own is not None and e.id in self.base.types[own].fields:
                 return {"field": e.id}
+            if own is None and e.id in self.captures:
+                return self.captures[e.id]
             if e.id in consts:
                 return literal(consts[e.id])
             if e.id == AS_OF:
@@ -124,6 +130,8 @@ class Compiler:
         return c
 
     def _constraint(self, c, type_, consts, bindings) -> list[dict]:
+        if isinstance(c, A.Capture):
+            return self._constraint(c.expr, type_, consts, bindings)
         if isinstance(c, A.Binary) and c.op == "and":
             return self._constraint(c.left, type_, consts, bindings) + self._constraint(
                 c.right, type_, consts, bindings
@@ -185,7 +193,14 @@ class Compiler:
         rule = info.rule
         bindings: dict[str, str] = {}
         patterns = []
+        self.captures = {}
         for i, p in enumerate(rule.when):
+            for c in p.constraints:
+                if isinstance(c, A.Capture):
+                    # the words are found again in the bound fact when the action runs
+                    self.captures[c.name] = {"capture": p.binding or f"_{i}",
+                                             "target": self.expr(c.expr.left, info.consts, p.type, {}),
+                                             "pattern": self.expr(c.expr.right, info.consts, p.type, {})["regex"]}  # fmt: skip
             conds = self._conditions(p, info.consts, bindings, rule.id)
             name = p.binding or f"_{i}"
             patterns.append({"kind": p.kind, "binding": name, "type": p.type, "conditions": conds})
@@ -204,10 +219,11 @@ class Compiler:
         reported = {a.binding for a in rule.then if isinstance(a, A.Report)}
         for p in rule.when:
             if p.binding in reported and p.type in ("clause", "document"):
-                for c in p.constraints:
+                # the captured words first: they are what the message quotes
+                for c in sorted(p.constraints, key=lambda c: not isinstance(c, A.Capture)):
                     for m in _matches_on_text(c):
                         highlight.append({"expr": self.expr(m.left, info.consts, p.type, bindings),
-                                          "regex": m.right.pattern})  # fmt: skip
+                                          "regex": self.expr(m.right, info.consts, p.type, bindings)["regex"]})  # fmt: skip
         return {
             "id": rule.id,
             "title": rule.title,
@@ -299,8 +315,10 @@ def _require(rule: dict, binding: str, cond: dict) -> None:
 def _matches_on_text(expr):
     """`X matches /re/` constraints whose X is computed from the fact's own text: the
     words they match are what a finding highlights."""
+    if isinstance(expr, A.Capture):
+        return _matches_on_text(expr.expr)
     if isinstance(expr, A.Binary):
-        if expr.op == "matches" and isinstance(expr.right, A.Regex) and _mentions(expr.left, "text"):
+        if expr.op == "matches" and isinstance(expr.right, A.Regex | A.Name) and _mentions(expr.left, "text"):
             return [expr]
         if expr.op in ("and", "or"):
             return _matches_on_text(expr.left) + _matches_on_text(expr.right)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from .functions import FUNCTIONS
-from .regexes import compile_regex
+from .regexes import RegexPattern, compile_regex
 
 # A compiled expression: (own fact, bindings, context) -> value
 Compiled = Callable[[dict, dict, Any], Any]
@@ -20,6 +20,8 @@ Compiled = Callable[[dict, dict, Any], Any]
 
 def literal(value) -> dict:
     """A Python value as expression IR (plain JSON-able data)."""
+    if isinstance(value, RegexPattern):
+        return {"regex": str(value)}
     if isinstance(value, bool) or value is None or isinstance(value, int | str):
         return {"lit": value}
     if isinstance(value, Decimal):
@@ -109,6 +111,8 @@ def compile_expr(ir: dict) -> Compiled:
     if "regex" in ir:
         rx = compile_regex(ir["regex"])
         return lambda own, env, ctx: rx
+    if "capture" in ir:
+        return _capture(ir)
     if "call" in ir:
         fn = FUNCTIONS[ir["call"]]
         args = [compile_expr(a) for a in ir["args"]]
@@ -186,6 +190,26 @@ def compile_expr(ir: dict) -> Compiled:
 
             return contains
     raise ValueError(f"bad expression IR: {ir!r}")
+
+
+def _capture(ir: dict) -> Compiled:
+    """`{m}` of a rule's `m: X matches /re/`: the words the regex matches in X of the bound
+    fact, or null (a rule whose pattern held always finds them again)."""
+    binding = ir["capture"]
+    target = compile_expr(ir["target"])
+    rx = compile_regex(ir["pattern"])
+
+    def capture(own, env, ctx):
+        fact = env.get(binding)
+        if fact is None:
+            return None
+        text = target(fact, env, ctx)
+        if text is None:
+            return None
+        m = rx.search(str(text))
+        return m.group(0) if m else None
+
+    return capture
 
 
 def render_value(value) -> str:

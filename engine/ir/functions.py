@@ -5,6 +5,7 @@ reaches the engine). Any null argument gives null, except where a function says 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -104,15 +105,23 @@ def _number(ctx, value):
     return parse_number(str(value))
 
 
+@functools.cache
+def _helper(module: str, attr: str):
+    """A domain helper, memoised on its arguments: a pack calls without_prohibitions(text)
+    or rank_for(text, doc_basis) in a dozen rules for the same clause (the helpers are pure;
+    the cache holds the clauses of the last few documents)."""
+    from importlib import import_module
+
+    return functools.lru_cache(maxsize=8192)(getattr(import_module(f"..domain.{module}", __package__), attr))
+
+
 def _text_pred(name, attr):
     def sig(argtypes):
         _expect(argtypes, [T.TEXT], name)
         return T.BOOL
 
     def impl(ctx, text):
-        from ..domain import legaltext
-
-        return bool(getattr(legaltext, attr)(text))
+        return bool(_helper("legaltext", attr)(text))
 
     return sig, impl
 
@@ -164,9 +173,7 @@ def _text_fn(name, attr, doc):
         return T.TEXT
 
     def impl(ctx, text):
-        from ..domain import legaltext
-
-        return getattr(legaltext, attr)(text)
+        return _helper("legaltext", attr)(text)
 
     return Function(name, (1, 1), sig, impl, doc)
 
@@ -204,9 +211,7 @@ def _text_to_int_fn(name, attr, doc):
         return T.INT
 
     def impl(ctx, text):
-        from ..domain import legaltext
-
-        return getattr(legaltext, attr)(text)
+        return _helper("legaltext", attr)(text)
 
     return Function(name, (1, 1), sig, impl, doc)
 
@@ -221,4 +226,62 @@ _register(
                     "the longest time (days) the text allows to tell an applicant what to supplement, or null"),
     _text_fn("without_waivers", "without_waivers",
              "the text with its fee waivers (免收, 不收费, 无需缴纳 ...) blanked out, same length"),
+)  # fmt: skip
+
+
+# -- bases by rank and the entities of legal text (documents pack, RULES.md section 2 v2) --
+def _bases_fn(name, attr, arity, doc, null_propagates=True):
+    def sig(argtypes):
+        _expect(argtypes, [T.TEXT] * len(argtypes), name)
+        return T.TEXT
+
+    def impl(ctx, *args):
+        return _helper("bases", attr)(*args)
+
+    return Function(name, (arity, arity), sig, impl, doc, null_propagates=null_propagates)
+
+
+_register(
+    _bases_fn("cited_rank", "cited_rank", 1,
+              "the highest rank of what the text cites as its basis: 法律, 行政法规, 地方性法规, 规章, 其他; or null"),
+    _bases_fn("rank_for", "rank_for", 2,
+              "rank_for(text, doc_basis): the highest rank of a basis that counts for the clause (its own, "
+              "or the document's where that governs the clause's matter), or null", null_propagates=False),
+    _bases_fn("invalid_basis", "invalid_basis", 1,
+              "the first cited basis that is repealed or in no list (《…》（已失效…）/（未收录）), or null"),
+)  # fmt: skip
+
+
+def _entity_fn(name, module, attr, result, doc):
+    def sig(argtypes):
+        _expect(argtypes, [T.TEXT], name)
+        return result
+
+    def impl(ctx, text):
+        return _helper(module, attr)(text)
+
+    return Function(name, (1, 1), sig, impl, doc)
+
+
+def _note_sig(argtypes):
+    _expect(argtypes, [T.TEXT, T.REGEX, T.TEXT], "note")
+    return T.TEXT
+
+
+def _note(ctx, text, regex, words):
+    # for a message that says only what applies to the clause: the words when the text
+    # matches, else nothing (never null, which a message would print as （空）)
+    return words if text is not None and words is not None and regex.search(str(text)) else ""
+
+
+_register(
+    _entity_fn("places", "places", "places", T.TEXT,
+               "the places the text names (婺源县、深圳), from the gazetteer of PRC divisions, or null"),
+    _entity_fn("firms", "entities", "firms", T.TEXT,
+               "the named firms and organisations of the text (福建泉州惠新实业有限公司), or null"),
+    _entity_fn("amount", "entities", "amount", T.DECIMAL,
+               "the largest sum of money the text names, in yuan (80万元 -> 800000), or null"),
+    Function("note", (3, 3), _note_sig, _note,
+             "note(text, /re/, words): the words when the text matches the regex, else empty text",
+             null_propagates=False),
 )  # fmt: skip

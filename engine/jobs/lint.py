@@ -12,7 +12,7 @@ from ..lang.checker import RuleBase
 from ..run.runtime import CompiledProgram, Context, input_fact
 from ..sources.documents import read_document
 
-DOCUMENT_SUFFIXES = (".txt", ".md", ".docx")
+DOCUMENT_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".doc", ".wps")
 
 
 @dataclass
@@ -32,7 +32,7 @@ def document_files(paths) -> list[Path]:
                               and q.name.lower() != "readme.md"))  # fmt: skip
         elif p.is_file():
             if p.suffix.lower() not in DOCUMENT_SUFFIXES:
-                raise XukeError(f"{raw}: not a draft xuke can read (use .txt, .md or .docx)")
+                raise XukeError(f"{raw}: not a draft xuke can read (use .txt, .md, .docx, .pdf, .doc or .wps)")
             out.append(p)
         else:
             raise XukeError(f"{raw}: no such file or directory")
@@ -50,13 +50,21 @@ def lint_files(base: RuleBase, paths, calendar, kind=None, encoding=None, progra
         facts = [input_fact("document", doc.fact(), file=doc.file)]
         facts += [input_fact("clause", c.fact(), file=doc.file, line=c.line) for c in doc.clauses]
         findings.extend(program.run_case(facts, ctx).findings)
-        documents.append({"file": doc.file, "title": doc.title, "kind": doc.kind, "clauses": len(doc.clauses)})
+        documents.append({"file": doc.file, "title": doc.title, "kind": doc.kind, "kind_evidence": doc.kind_evidence,
+                          "clauses": len(doc.clauses)})  # fmt: skip
     findings.sort(key=lambda f: f.sort_key())
     by_rule: dict[str, int] = {}
     for f in findings:
         by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
+    by_kind: dict[str, int] = {}
+    for d in documents:
+        by_kind[d["kind"] or "未知"] = by_kind.get(d["kind"] or "未知", 0) + 1
+    # every file read is counted, reviewed or not: a draft of unknown kind is never "clean"
     summary = {
         "documents": len(documents),
+        "reviewed": sum(1 for d in documents if d["kind"]),
+        "not_reviewed": [d["file"] for d in documents if not d["kind"]],
+        "documents_by_kind": dict(sorted(by_kind.items())),
         "clauses": sum(d["clauses"] for d in documents),
         "findings": len(findings),
         "findings_by_rule": dict(sorted(by_rule.items())),

@@ -93,7 +93,17 @@ class IsNull:
     pos: Pos = _pos()
 
 
-Expr = Union[Literal, Regex, ListLit, Name, Attr, Call, Unary, Binary, IsNull]
+@dataclass(frozen=True)
+class Capture:
+    """A constraint `NAME: X matches /re/` of a fact pattern: it holds as the match does, and
+    NAME is the words the regex matched in X (for `{NAME}` in a report and the finding's span)."""
+
+    name: str
+    expr: Expr
+    pos: Pos = _pos()
+
+
+Expr = Union[Literal, Regex, ListLit, Name, Attr, Call, Unary, Binary, IsNull, Capture]
 
 def children(expr) -> list:
     """The sub-expressions of an expression, for walks over the tree."""
@@ -107,6 +117,8 @@ def children(expr) -> list:
         return [expr.left, expr.right]
     if isinstance(expr, ListLit):
         return list(expr.items)
+    if isinstance(expr, Capture):
+        return [expr.expr]
     return []
 
 

@@ -17,7 +17,7 @@ from ..domain.schema import (
     SEVERITIES,
 )
 from ..ir.functions import FUNCTIONS, SignatureError, check_call
-from ..ir.regexes import RegexProblem, compile_regex
+from ..ir.regexes import MAX_PATTERN, RegexPattern, RegexProblem, UnknownPlaceholder, compile_regex, expand
 from . import ast as A
 from . import types as T
 from .diagnostics import Diagnostic, did_you_mean
@@ -88,6 +88,7 @@ class _Scope:
         self.bindings = bindings  # name -> FactType
         self.self_type = self_type  # FactType whose fields bare names refer to
         self.where = where  # pattern | action | template | example | const
+        self.captures: dict[str, A.Capture] = {}  # `m: text matches /…/` of the rule's patterns
 
 
 class Checker:
@@ -101,6 +102,7 @@ class Checker:
         self.rules: dict[str, RuleInfo] = {}
         self.finding_producers: dict[str, frozenset] = {}
         self.summary_consts: dict[str, dict] = {}  # summary name -> constants its counts may use
+        self._values: dict = {}  # values of the constants visible where `{NAME}` in a regex is read
 
     def error(self, pos, message, hint=None, related=()):
         self.diags.append(Diagnostic(pos, message, hint, related=tuple(related)))
@@ -229,11 +231,13 @@ class Checker:
                 self.error(c.pos, f"`{AS_OF}` is the built-in audit date and cannot be redefined")
                 continue
             scope = _Scope({}, {}, None, "const")
-            scope.consts = {n: v[1] for n, v in table.items()}
+            visible = {**builtin_consts(), **table}
+            scope.consts = {n: v[1] for n, v in visible.items()}
+            self._values = {n: v[0] for n, v in visible.items()}
             t = self.typeof(c.value, scope)
             try:
-                value = const_value(c.value, {n: v[0] for n, v in table.items()})
-            except ValueError as e:
+                value = const_value(c.value, self._values)
+            except (ValueError, RegexProblem) as e:
                 self.error(c.pos, f"constant `{c.name}`: {e}")
                 continue
             if isinstance(value, int | Decimal) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
@@ -242,7 +246,7 @@ class Checker:
             table[c.name] = (value, t, c.pos)
 
     def _consts_for(self, prog) -> dict[str, tuple]:
-        out: dict[str, tuple] = {}
+        out: dict[str, tuple] = dict(builtin_consts())
         for pack in reversed(self._visible_packs(prog)):
             out.update(self.const_values.get(pack, {}))
         return out
@@ -254,6 +258,7 @@ class Checker:
             self.error(decl.pos, f"summary `{decl.name}` groups by `{decl.by}`, which is not a record field",
                        did_you_mean(decl.by, record.fields, "record fields"))  # fmt: skip
         visible = self._consts_for(prog)
+        self._values = {n: v[0] for n, v in visible.items()}
         self.summary_consts[decl.name] = {n: v[0] for n, v in visible.items()}
         consts = {n: v[1] for n, v in visible.items()}
         seen = set()
@@ -264,6 +269,9 @@ class Checker:
             if item.func != "count":
                 self.error(item.pos, f"unknown aggregate `{item.func}`", "v1 summaries support count(PATTERN)")
                 continue
+            for c in item.pattern.constraints:
+                if isinstance(c, A.Capture):
+                    self.error(c.pos, f"`{c.name}:` names matched words for a rule's message; a summary has none")
             if item.pattern.type not in ("record", "finding"):
                 self.error(item.pattern.type_pos, f"a summary counts `record` or `finding` facts, not `{item.pattern.type}`")
                 continue
@@ -282,6 +290,7 @@ class Checker:
                        related=[(first.rule.id_pos, f"`{rule.id}` first defined here")])  # fmt: skip
             return
         consts_full = self._consts_for(prog)
+        self._values = {n: v[0] for n, v in consts_full.items()}
         info = RuleInfo(rule, pack, prog.file, consts={n: v[0] for n, v in consts_full.items()})
         self.rules[rule.id] = info
         consts = {n: v[1] for n, v in consts_full.items()}
@@ -304,6 +313,7 @@ class Checker:
         bindings: dict[str, FactType] = {}
         binding_pos: dict[str, A.Pos] = {}
         phases = set()
+        captures = self._captures(rule, consts)
         for pattern in rule.when:
             ftype = self.types.get(pattern.type)
             if ftype is None:
@@ -313,6 +323,7 @@ class Checker:
             else:
                 phases.add("summary" if self._is_summary_phase(ftype, pattern) else "case")
             scope = _Scope(consts, dict(bindings), ftype)
+            scope.captures = captures
             self._pattern_constraints(pattern, scope)
             if ftype.kind == "finding":
                 self.finding_producers[f"{rule.id}#{rule.when.index(pattern)}"] = self._producers(pattern)
@@ -343,15 +354,45 @@ class Checker:
 
         for action in rule.then:
             if isinstance(action, A.Assert):
-                self._fact_literal(action.fact, _Scope(consts, bindings, None, "action"), asserted=True)
+                scope = _Scope(consts, bindings, None, "action")
+                scope.captures = captures
+                self._fact_literal(action.fact, scope, asserted=True)
             else:
                 if action.binding not in bindings:
                     self.error(action.binding_pos, f"`report {action.binding}`: unknown binding `{action.binding}`",
                                did_you_mean(action.binding, bindings, "bindings") or
                                "report names a binding of the when part, e.g. `r: record(...)`")  # fmt: skip
-                self._template(action.template, _Scope(consts, bindings, None, "template"))
+                scope = _Scope(consts, bindings, None, "template")
+                scope.captures = captures
+                self._template(action.template, scope)
         for example in rule.examples:
             self._example(rule, example, consts)
+
+    def _captures(self, rule: A.Rule, consts) -> dict[str, A.Capture]:
+        """The rule's `NAME: X matches /re/` constraints by name, each checked for its form:
+        a `matches` on a fact the rule matches, under a name nothing else in the rule has."""
+        out: dict[str, A.Capture] = {}
+        bound = {p.binding for p in rule.when if p.binding}
+        for pattern in rule.when:
+            ftype = self.types.get(pattern.type)
+            for c in pattern.constraints:
+                if not isinstance(c, A.Capture):
+                    continue
+                if not (isinstance(c.expr, A.Binary) and c.expr.op == "matches"):
+                    self.error(c.pos, f"`{c.name}:` inside a pattern names the words a regex matched",
+                               f"write {c.name}: text matches /…/")  # fmt: skip
+                elif pattern.kind != "match":
+                    self.error(c.pos, f"`{c.name}:` inside `{pattern.kind}` names words of a fact that is not "
+                               "bound: capture on a fact the rule matches")  # fmt: skip
+                elif c.name in out:
+                    self.error(c.pos, f"`{c.name}` is already captured in this rule",
+                               related=[(out[c.name].pos, "first here")])  # fmt: skip
+                elif c.name in bound or c.name in consts or (ftype is not None and c.name in ftype.fields):
+                    what = "a binding" if c.name in bound else "a constant" if c.name in consts else "a field"
+                    self.error(c.pos, f"`{c.name}` is already {what}; give the matched words another name")
+                else:
+                    out[c.name] = c
+        return out
 
     def _is_summary_phase(self, ftype: FactType, pattern: A.Pattern) -> bool:
         if ftype.kind == "summary":
@@ -462,11 +503,21 @@ class Checker:
             return {"int": T.INT, "decimal": T.DECIMAL, "text": T.TEXT, "bool": T.BOOL,
                     "null": T.NULL, "date": T.DATE}[e.kind]  # fmt: skip
         if isinstance(e, A.Regex):
+            if len(e.pattern) > MAX_PATTERN:
+                self.error(e.pos, f"regex is {len(e.pattern)} characters long; the limit is {MAX_PATTERN}",
+                           "name its parts with const and put them together with {NAME}")  # fmt: skip
+                return T.REGEX
             try:
-                compile_regex(e.pattern)
+                compile_regex(expand(e.pattern, self._values))
+            except UnknownPlaceholder as p:
+                phrases = [n for n, v in self._values.items() if isinstance(v, list | str | RegexPattern)]
+                self.error(e.pos, str(p), did_you_mean(p.name, phrases, "phrase lists and regex constants") or
+                           "define it first: const NAME = [\"…\", \"…\"] or const NAME = /…/")  # fmt: skip
             except RegexProblem as p:
                 self.error(e.pos, str(p))
             return T.REGEX
+        if isinstance(e, A.Capture):
+            return self.typeof(e.expr, scope)
         if isinstance(e, A.ListLit):
             out = T.NULL
             for item in e.items:
@@ -503,6 +554,11 @@ class Checker:
     def _name(self, e: A.Name, scope: _Scope) -> str:
         if scope.self_type is not None and e.id in scope.self_type.fields:
             return scope.self_type.fields[e.id]
+        if e.id in scope.captures:
+            if scope.where not in ("template", "action"):
+                self.error(e.pos, f"`{e.id}` names the words a regex matched; it is there for the actions",
+                           f"use it in the message: {{{e.id}}}")  # fmt: skip
+            return T.TEXT
         if e.id in scope.consts:
             return scope.consts[e.id]
         if e.id == AS_OF:
@@ -685,6 +741,17 @@ class Checker:
             info.stratum = stratum.get(info.rule.id, 0)
 
 
+def builtin_consts() -> dict[str, tuple]:
+    """Constants every pack sees (a pack's own constant of the same name hides one), from the
+    gazetteer of PRC administrative divisions (domain/places.py): PLACES, every name; CITIES,
+    the short names of provinces and prefecture-level cities (深圳, 宜春), for `{CITIES}` in a
+    pattern (a full name ends in 省, 市, 县, 区, which a pattern matches by shape)."""
+    from ..domain.places import city_names, place_names
+
+    return {"PLACES": (list(place_names()), T.list_of(T.TEXT), None),
+            "CITIES": (list(city_names()), T.list_of(T.TEXT), None)}  # fmt: skip
+
+
 def _is_constant_expr(expr) -> bool:
     if isinstance(expr, A.Name):
         return True  # a constant; the checker resolved it
@@ -740,5 +807,5 @@ def const_value(expr, consts: dict):
             return Decimal(a) / Decimal(b)
         return {"+": a + b, "-": a - b, "*": a * b}[expr.op]
     if isinstance(expr, A.Regex):
-        return expr.pattern
+        return RegexPattern(expand(expr.pattern, consts))
     raise ValueError("a constant must be a literal, a list or arithmetic over constants")

@@ -159,6 +159,8 @@ class _Exprs:
             return literal_text(e)
         if isinstance(e, A.Regex):
             return regex_literal(e.pattern)
+        if isinstance(e, A.Capture):
+            return f"{e.name}: {self.text(e.expr)}"
         if isinstance(e, A.Name):
             return e.id
         if isinstance(e, A.ListLit):

@@ -212,6 +212,11 @@ class _Build(Transformer):
         return A.Pattern("match", None, name.value, constraints, self._meta(meta), self._tok(name))
 
     @v_args(meta=True)
+    def capture(self, meta, children):
+        name, expr = children
+        return A.Capture(name.value, expr, self._tok(name))
+
+    @v_args(meta=True)
     def bound_pattern(self, meta, children):
         name, pattern = children
         return A.Pattern(

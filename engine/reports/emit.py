@@ -58,7 +58,7 @@ def _text(out, findings, summary, rules_meta, job) -> None:
 
     def render(console):
         if job == "lint":
-            text.lint_report(console, findings, rules_meta)
+            text.lint_report(console, findings, rules_meta, summary)
         else:
             text.audit_report(console, findings, summary, rules_meta)  # aggregates as it reads
 

@@ -294,14 +294,34 @@ def _where(f: Finding) -> str:
 
 
 def lint_report(
-    console: Console, findings: Iterable[Finding], rules_meta: Mapping[str, RuleMeta] | None = None
+    console: Console, findings: Iterable[Finding], rules_meta: Mapping[str, RuleMeta] | None = None,
+    summary: Mapping | None = None,
 ) -> None:
-    """Findings by file, then by article, each clause shown once with all its findings."""
+    """Findings by file, then by article, each clause shown once with all its findings; then
+    the files read, by kind, and those not reviewed (a draft of unknown kind is never "clean")."""
     # clause order, so that two clauses sharing a line never interleave
     findings = sorted(sort_findings(findings), key=lambda f: (f.file or "", f.line or 0, f.text or ""))
     if not findings:
-        console.print(_("report.no_findings"))
+        console.print(_("report.no_findings") if not (summary or {}).get("not_reviewed") else "")
+        _lint_files_read(console, summary)
         return
+    _lint_findings(console, findings, rules_meta)
+    _lint_files_read(console, summary)
+
+
+def _lint_files_read(console: Console, summary: Mapping | None) -> None:
+    if not summary or "documents" not in summary:
+        return
+    kinds = "、".join(f"{k} {n}" for k, n in (summary.get("documents_by_kind") or {}).items())
+    console.print()
+    console.print(Text(_t("lint.files_read", n=summary["documents"], kinds=kinds)))
+    not_reviewed = summary.get("not_reviewed") or []
+    if not_reviewed:
+        console.print(Text(_t("lint.not_reviewed", n=len(not_reviewed), files=", ".join(not_reviewed)),
+                           style="bold"))  # fmt: skip
+
+
+def _lint_findings(console: Console, findings: list, rules_meta) -> None:
     files = sorted({f.file or "" for f in findings})
     by_severity: dict[str, int] = {}
     for f in findings:

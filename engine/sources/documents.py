@@ -64,26 +64,18 @@ from typing import Any
 import charset_normalizer
 import yaml
 
-from ..domain.legaltext import numeral_value
+from ..domain import instruments
+from ..domain.legaltext import cites_basis, numeral_value
 from ..domain.schema import CLAUSE_FIELDS, DOCUMENT_FIELDS
 from ..errors import InputError
+from . import converted
 from .zipguard import check_zip
 
-NORMATIVE, GUIDE = "规范性文件", "办事指南"
-KIND_NAMES = {
-    NORMATIVE: NORMATIVE,
-    "normative": NORMATIVE,
-    "norm": NORMATIVE,
-    "policy": NORMATIVE,
-    GUIDE: GUIDE,
-    "服务指南": GUIDE,
-    "guide": GUIDE,
-    "guideline": GUIDE,
-}
-_GUIDE_TITLE = re.compile(r"办事指南|服务指南")
-_NORMATIVE_TITLE = re.compile(r"办法|规定|细则|通知|意见|方案")
+NORMATIVE, GUIDE = instruments.NORMATIVE, instruments.GUIDE
+HEAD_LINES, TAIL_LINES = 8, 6  # where the 文号, the enacting formula and the issuer stand
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
+CONVERTED_SUFFIXES = (".doc", ".wps")  # read through LibreOffice (sources/converted.py)
 MAX_TEXT_BYTES = 64 * 1024 * 1024
 MAX_DOCX_BYTES = 200 * 1024 * 1024
 MAX_DOCX_RATIO = 100
@@ -100,6 +92,8 @@ class Clause:
     item: str | None
     kind: str | None
     title: str | None
+    doc_basis: str | None = None
+    issuer: str | None = None
 
     def fact(self) -> dict[str, Any]:
         """The `clause` fact: exactly the fields of schema.CLAUSE_FIELDS."""
@@ -116,6 +110,9 @@ class Document:
     front_matter: dict
     # line -> text of each line that is a title or heading rather than a clause
     headings: dict[int, str] = field(default_factory=dict)
+    basis: str | None = None  # the preamble / 第一条 sentences citing a basis for the whole document
+    kind_evidence: str = ""  # what told the kind (or why it could not be told)
+    issuer: str | None = None
 
     def fact(self) -> dict[str, Any]:
         """The `document` fact: exactly the fields of schema.DOCUMENT_FIELDS."""
@@ -125,42 +122,78 @@ class Document:
 def normalize_kind(value: Any, file: str) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    key = str(value).strip()
-    kind = KIND_NAMES.get(key) or KIND_NAMES.get(key.lower())
+    kind = instruments.normalise(value)
     if kind is None:
         raise InputError(
-            f"{file}: unknown document kind {key!r} (use 规范性文件/normative or 办事指南/guide)"
+            f"{file}: unknown document kind {str(value).strip()!r} (use one of {'、'.join(instruments.KINDS)}, "
+            "or normative / guide)"
         )
     return kind
 
 
-def infer_kind(title: str | None) -> str | None:
-    if not title:
-        return None
-    if _GUIDE_TITLE.search(title):
-        return GUIDE
-    if _NORMATIVE_TITLE.search(title):
-        return NORMATIVE
-    return None
+def infer_kind(title: str | None, head: str = "", issuer: str | None = None) -> str | None:
+    """The kind told from the title, the opening and closing lines and the issuer (None: unknown)."""
+    return instruments.tell(title, head, issuer).kind
+
+
+def _head(blocks, title_line) -> str:
+    """The lines before the first article or item (文号, issuer, enacting formula) and the
+    last lines (issuer and date as published): where a document says what it is."""
+    lines = [(n, t.strip()) for n, t, _ in blocks if t.strip() and n != title_line]
+    head = []
+    for _, text in lines[:HEAD_LINES]:
+        if _numbered(text):
+            break
+        head.append(text)
+    return "\n".join(head + [t for _, t in lines[-TAIL_LINES:]])
+
+
+def document_basis(clauses: list[Clause]) -> str | None:
+    """The sentences of the preamble (before the first article or item) and of 第一条 that cite
+    a basis: a basis named there counts for the whole document (RULES.md, "Bases")."""
+    out = []
+    for c in clauses:
+        if c.article_no not in (None, 1) or (c.article_no is None and (c.item or c.article)):
+            if c.article_no is None and c.item:
+                break  # the numbered body has started
+            continue
+        if c.article_no is None and any(o.article_no for o in clauses[: clauses.index(c)]):
+            break
+        if cites_basis(c.text) or "《" in c.text:
+            out.append(c.text)
+    return "\n".join(out) or None
 
 
 def read_document(path: str | Path, kind: str | None = None, encoding: str | None = None) -> Document:
     path = Path(path)
     file = str(path)
     suffix = path.suffix.lower()
-    if suffix == ".doc":
-        raise InputError(f"{file}: Word 97-2003 .doc is not supported; save it as .docx")
-    if suffix not in (*TEXT_SUFFIXES, ".docx"):
-        raise InputError(f"{file}: unsupported document type {suffix or '(none)'} (use .txt, .md or .docx)")
+    if suffix not in (*TEXT_SUFFIXES, ".docx", ".pdf", *CONVERTED_SUFFIXES):
+        raise InputError(f"{file}: unsupported document type {suffix or '(none)'} "
+                         "(use .txt, .md, .docx, .pdf, .doc or .wps)")  # fmt: skip
     if not path.is_file():
         raise InputError(f"{file}: no such file" if not path.exists() else f"{file}: not a regular file")
     if suffix == ".docx":
         blocks, title_line, title, front = _read_docx(path, file)
+    elif suffix in CONVERTED_SUFFIXES:
+        with converted.private_workdir() as work:
+            blocks, title_line, title, front = _read_docx(converted.convert_to_docx(path, file, work), file)
+    elif suffix == ".pdf":
+        blocks, title_line, title, front = _lines_blocks(converted.pdf_lines(path, file))
     else:
         blocks, title_line, title, front = _read_text(path, file, encoding, markdown=suffix != ".txt")
-    doc_kind = normalize_kind(front.get("kind"), file) or normalize_kind(kind, file) or infer_kind(title)
+    doc_kind = normalize_kind(front.get("kind"), file) or normalize_kind(kind, file)
+    evidence = "front matter" if front.get("kind") else "--kind" if doc_kind else ""
+    head = _head(blocks, title_line)
+    issuer = instruments.issuer_of(title, head, front.get("issuer"))
+    if doc_kind is None:
+        verdict = instruments.tell(title, head, issuer)
+        doc_kind, evidence = verdict.kind, verdict.evidence
     clauses, headings, texts = _structure(blocks, file, title_line, title, doc_kind)
-    return Document(file, title, doc_kind, "\n".join(texts), clauses, front, headings)
+    basis = document_basis(clauses)
+    for c in clauses:
+        c.doc_basis, c.issuer = basis, issuer
+    return Document(file, title, doc_kind, "\n".join(texts), clauses, front, headings, basis, evidence, issuer)
 
 
 # -- structure ----------------------------------------------------------------------
@@ -310,6 +343,12 @@ def _read_text(path: Path, file: str, encoding: str | None, markdown: bool):
     title = front.get("title")
     if title is not None:
         title = " ".join(str(title).split()) or None
+    title_line, title = _title_of(blocks, title)
+    return blocks, title_line, title, front
+
+
+def _title_of(blocks, title: str | None) -> tuple[int | None, str | None]:
+    """(title line, title): the first line with words, unless it is numbered."""
     title_line = None
     for line, text_, _ in blocks:
         stripped = text_.strip()
@@ -322,7 +361,14 @@ def _read_text(path: Path, file: str, encoding: str | None, markdown: bool):
         elif stripped == title or not stripped.endswith(("。", "；", ";", "！", "？", "：", ":")):
             title_line = line
         break
-    return blocks, title_line, title, front
+    return title_line, title
+
+
+def _lines_blocks(lines: list[str]):
+    """Blocks, title line and title of plain lines (a PDF's text layer): as a .txt without
+    front matter."""
+    blocks = list(_plain_blocks(lines, 0))
+    return blocks, *_title_of(blocks, None), {}
 
 
 def _front_matter(lines: list[str], file: str) -> tuple[dict, int]:
