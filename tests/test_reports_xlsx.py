@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 from xuke.findings import Finding
 from xuke.i18n import get_lang, set_lang
-from xuke.reports import RuleMeta, xlsxout
+from xuke.reports import RuleMeta, xlsxcells, xlsxout
 from xuke.reports.xlsxout import write_xlsx
 
 DATA = Path(__file__).parent / "data" / "reports"
@@ -147,7 +147,7 @@ def test_control_characters_and_long_text(tmp_path, zh):
     f = Finding("R", "error", "t", "坏\x00字\x1b符" + "长" * 40000, [], [], "a.csv", case_id="1\x07", row=1)
     write_xlsx(tmp_path / "r.xlsx", [f])
     row = rows(openpyxl.load_workbook(tmp_path / "r.xlsx")["问题清单"])[1]
-    assert row[3].startswith("坏字符") and len(row[3]) == xlsxout.MAX_CELL_CHARS
+    assert row[3].startswith("坏字符") and len(row[3]) == xlsxcells.MAX_CELL_CHARS
     assert row[6] == "1"
 
 

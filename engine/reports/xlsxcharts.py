@@ -19,7 +19,7 @@ from openpyxl.worksheet.pagebreak import Break
 from ..i18n import _, punct
 from .aggregate import NO_DEPARTMENT
 from .overview import ON_TIME_COLOUR, OVERDUE_COLOUR, Overview, history_line
-from .xlsxout import HEADER, PERCENT, WRAP, _cell, _headed, _new_sheet, print_setup
+from .xlsxcells import HEADER, PERCENT, WRAP, _cell, _headed, _new_sheet, print_setup
 
 SHEET_OVERVIEW = "xlsx.sheet.overview"
 SHEET_HEATMAP = "xlsx.sheet.heatmap"
