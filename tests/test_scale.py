@@ -258,3 +258,23 @@ def test_lines_rendered_while_auditing_are_the_streamed_report(base, inputs, job
     finally:
         plain.close()
         rendered.close()
+
+
+def test_two_processes_under_a_deep_temporary_directory(tmp_path):
+    # the fork server's socket lives under TMPDIR and a socket path holds 107 bytes: a deep
+    # TMPDIR made --jobs 2 fail with a traceback; workers are spawned instead, same bytes
+    import os
+    import subprocess
+    import sys
+
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    outs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}.jsonl"
+        proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "audit", str(SAMPLES / "small.jsonl"), "--as-of",
+                               "2025-12-31", "--format", "jsonl", "-o", str(out), "--jobs", jobs, "--chunk-size", "10"],
+                              capture_output=True, text=True, env={**os.environ, "TMPDIR": str(deep)})  # fmt: skip
+        assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
+        outs.append(out.read_bytes())
+    assert outs[0] and outs[0] == outs[1]

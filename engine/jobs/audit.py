@@ -319,6 +319,15 @@ class SerialExecutor:
         pass
 
 
+def _socket_path_fits() -> bool:
+    """The fork server listens on a Unix socket under the temporary directory
+    (TMPDIR/pymp-XXXXXXXX/listener-XXXXXXXX); a socket path holds at most 107 bytes, so a
+    deep TMPDIR made `--jobs 2` fail with a traceback. Workers are then spawned instead."""
+    import tempfile
+
+    return len(os.fsencode(tempfile.gettempdir())) + len("/pymp-xxxxxxxx/listener-xxxxxxxx") < 107
+
+
 class ProcessExecutor:
     """N local worker processes. Each receives the pickled programs once, when it starts,
     and compiles a program the first time a task names its token."""
@@ -327,7 +336,7 @@ class ProcessExecutor:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
-        if "forkserver" in mp.get_all_start_methods():
+        if "forkserver" in mp.get_all_start_methods() and _socket_path_fits():
             ctx = mp.get_context("forkserver")
             # workers fork from a server that has imported the engine already
             ctx.set_forkserver_preload([__name__])
