@@ -27,6 +27,8 @@ class Finding:
     article: str | None = None
     text: str | None = None
     group: dict[str, Any] | None = None
+    # structured values the rule attached (`report ... with (name: expr)`), in the rule's order
+    data: dict[str, Any] | None = None
     # offending words inside `text` (for highlighting and SARIF regions), when known
     span: tuple[int, int] | None = None
     # when the subject is a derived fact (e.g. one missing element of a guide), what tells
@@ -104,7 +106,7 @@ class Finding:
             "tags": list(self.tags),
             "file": self.file,
         }
-        for key in ("case_id", "row", "line", "article", "text", "group", *DATE_FIELDS, "history"):
+        for key in ("case_id", "row", "line", "article", "text", "group", "data", *DATE_FIELDS, "history"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value

@@ -59,6 +59,10 @@ class Ref:
                 return max(args)
             if e.func == "len":
                 return len(args[0])
+            if e.func == "round":
+                places = args[1] if len(args) > 1 else 0
+                q = Decimal(str(args[0])).quantize(Decimal(1).scaleb(-places), rounding="ROUND_HALF_UP")
+                return q
             raise NotImplementedError(e.func)
         if isinstance(e, A.Unary):
             v = self.ev(e.operand, own, env, consts)
@@ -108,12 +112,52 @@ class Ref:
     def run_case(self, record: dict):
         """Findings {(rule, subject index)} and derived facts of one case."""
         facts = [("record", dict(record))]
+        findings, derived = self._run(facts, "case")
+        return sorted(r for r, _, _ in findings), derived
+
+    # ---- summaries (DSL.md "Summaries"): counts per group, then the summary-phase rules ----
+    def summary_findings(self, recs) -> set:
+        """{(group value, rule, data items)} of the rules over summaries, all cases counted."""
+        rows: dict[str, dict] = {}
+        for rec in recs:
+            facts = [("record", dict(rec))]
+            self._run(facts, "case")
+            for name, decl in self.base.summaries.items():
+                group = rec.get(decl.by)
+                if group is None:
+                    continue
+                row = rows.setdefault((name, group), {decl.by: group, **{i.name: 0 for i in decl.items}})
+                consts = self.base.summary_consts.get(name, {})
+                for item in decl.items:
+                    t = item.pattern.type
+                    own_fields = set(self.base.types[t].fields)
+                    if t == "record":
+                        pool = [v for k, v in facts if k == "record"]
+                    elif t == "finding":
+                        pool = [v for k, v in facts if k == "finding" and v.get(decl.by) == group]
+                    else:  # a derived fact belongs to the case that derived it
+                        pool = [v for k, v in facts if k == t]
+                    row[item.name] += sum(
+                        1 for v in pool if all(self.ev(c, (own_fields, v), {}, consts) for c in item.pattern.constraints)
+                    )
+        facts = [(name, row) for (name, _), row in sorted(rows.items(), key=lambda kv: (kv[0][0], str(kv[0][1])))]
+        findings, _ = self._run(facts, "summary")
+        out = set()
+        for rule, subject, data in findings:
+            name, row = facts[subject]
+            by = self.base.summaries[name].by if name in self.base.summaries else None
+            out.add((row.get(by), rule, tuple(data)))
+        return out
+
+    def _run(self, facts: list, phase: str):
+        """Run the rules of a phase over `facts` (extended in place): [(rule, subject index,
+        data items)] and the derived facts."""
         derived = set()
         reported = set()
         findings = []
         infos = sorted(self.base.rules.values(), key=lambda i: i.stratum)
-        for level in sorted({i.stratum for i in infos if i.phase == "case"}):
-            rules = [i for i in infos if i.stratum == level and i.phase == "case"]
+        for level in sorted({i.stratum for i in infos if i.phase == phase}):
+            rules = [i for i in infos if i.stratum == level and i.phase == phase]
             changed = True
             while changed:
                 changed = False
@@ -133,12 +177,13 @@ class Ref:
                                 if (info.rule.id, subject) not in reported:
                                     reported.add((info.rule.id, subject))
                                     subj = facts[subject][1]
-                                    findings.append(info.rule.id)
+                                    data = [(fv.name, self.ev(fv.value, None, env, info.consts)) for fv in action.data]
+                                    findings.append((info.rule.id, subject, data))
                                     facts.append(("finding", {**subj, "rule": info.rule.id,
                                                               "severity": info.rule.severity,
                                                               "tags": list(info.rule.tags)}))
                                     changed = True
-        return sorted(findings), derived
+        return findings, derived
 
     def _matches(self, info, facts):
         """Every binding of the rule's positive patterns that satisfies everything."""

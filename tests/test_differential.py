@@ -83,7 +83,28 @@ def rule_set(draw):
         body = "\n  ".join(pats)
         rules.append(f'rule R-{i} "report {i}"\n  severity error\n  cites "测试"\nwhen\n  {body}\nthen\n'
                      f'  report r "{{r.case_id}}"\nend\n')  # fmt: skip
+    if draw(st.booleans()):
+        rules += draw(summary_rules(n_report))
     return rules
+
+
+@st.composite
+def summary_rules(draw, n_report):
+    """A summary over records, findings and derived facts, a fact derived over it and a
+    rule reporting it with data (docs/language.md, Summaries)."""
+    by = draw(st.sampled_from(sorted(TEXTS)))
+    record_cond = ", ".join(draw(st.lists(cond(), min_size=0, max_size=1)))
+    finding = f'rule == "R-{draw(st.integers(0, n_report - 1))}"'
+    mark = draw(st.sampled_from(["", "n > 1", 'src == "D-0"']))
+    summary = (f"summary grp by {by}\n  n = count(record())\n  k = count(record({record_cond}))\n"
+               f"  f = count(finding({finding}))\n  m = count(mark({mark}))\nend\n")  # fmt: skip
+    level = draw(st.sampled_from(["k * 2 >= n", "f > 0", "m >= 1 or k == 0", "n - k > f"]))
+    derive = (f'rule S-D "derive over the summary"\nwhen\n  g: grp({level})\nthen\n'
+              f'  assert band({by}: g.{by}, level: "high")\nend\n')  # fmt: skip
+    join = draw(st.sampled_from(["b: band(" + by + " == g." + by + ")", "not band(" + by + " == g." + by + ")"]))
+    report = (f'rule S-R "report the summary"\n  severity info\n  cites "测试"\nwhen\n  g: grp()\n  {join}\n'
+              f'then\n  report g "{{g.{by}}}"\n    with (n: g.n, share: round(g.k * 100 / g.n, 1), m: g.m, f: g.f)\nend\n')  # fmt: skip
+    return [summary, f"fact band({by}: text, level: text)\n", derive, report]
 
 
 dates = st.one_of(st.none(), st.dates(dt.date(2025, 1, 1), dt.date(2025, 12, 31)))
@@ -121,14 +142,21 @@ def _engine(base, calendar, recs):
     program = CompiledProgram(compile_rules(base))
     ctx = Context(calendar, AS_OF)
     out = set()
+    state = program.new_summary_state()
     for i, rec in enumerate(recs):
-        for f in program.run_case([input_fact("record", rec, file="t", row=i + 1)], ctx).findings:
+        case = program.run_case([input_fact("record", rec, file="t", row=i + 1)], ctx)
+        program.add_to_summaries(state, case, ctx)
+        for f in case.findings:
             out.add((f.case_id, f.rule))
+    for f in program.run_summaries(state, ctx):
+        (group,) = f.group.values()
+        out.add((group, f.rule, tuple((f.data or {}).items())))
     return out
 
 
 def _reference(base, calendar, recs):
-    return Ref(base, calendar, AS_OF).findings(recs)
+    ref = Ref(base, calendar, AS_OF)
+    return ref.findings(recs) | ref.summary_findings(recs)
 
 
 @settings(max_examples=int(os.environ.get("XUKE_DIFF_EXAMPLES", "200")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

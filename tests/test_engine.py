@@ -1,6 +1,7 @@
 """The engine: examples of every standard rule, and constructs end to end."""
 import datetime as dt
 import random
+from decimal import Decimal
 
 from conftest import ROOT
 from xuke.ir.compiler import compile_rules
@@ -187,8 +188,14 @@ def test_each_construct_of_the_golden_pack(calendar):
         case = p.run_case([input_fact("record", r, file="t", row=i)], ctx)
         got |= {(f.case_id, f.rule) for f in case.findings}
         p.add_to_summaries(state, case, ctx)
-    got |= {(f.group["department"], f.rule) for f in p.run_summaries(state, ctx)}
-    assert got == {("J", "T-JOIN"), ("N", "T-NOT"), ("N", "T-EXISTS"), ("N3", "T-NOT"), ("甲", "T-SUMMARY")}
+    tail = p.run_summaries(state, ctx)
+    got |= {(f.group["department"], f.rule) for f in tail}
+    # T-DATA: 甲 has two of its three cases started (a derived fact counted), so T-LEVEL
+    # derives 高 over the summary; 乙 has none
+    assert got == {("J", "T-JOIN"), ("N", "T-NOT"), ("N", "T-EXISTS"), ("N3", "T-NOT"), ("甲", "T-SUMMARY"),
+                   ("甲", "T-DATA")}  # fmt: skip
+    (data,) = [f.data for f in tail if f.rule == "T-DATA"]
+    assert data == {"n": 3, "share": Decimal("66.7"), "level": "高"}
 
 
 def test_summary_counts_may_use_constants(tmp_path, calendar):

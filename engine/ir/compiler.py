@@ -214,7 +214,10 @@ class Compiler:
             else:
                 parts = [p if isinstance(p, str) else self.expr(p, info.consts, None, bindings)
                          for p in a.template.parts]  # fmt: skip
-                actions.append({"report": a.binding, "template": parts})
+                action = {"report": a.binding, "template": parts}
+                if a.data:  # [name, expr] pairs: the data keeps the order the rule gives
+                    action["data"] = [[fv.name, self.expr(fv.value, info.consts, None, bindings)] for fv in a.data]
+                actions.append(action)
         highlight = []
         reported = {a.binding for a in rule.then if isinstance(a, A.Report)}
         for p in rule.when:

@@ -285,3 +285,61 @@ _register(
              "note(text, /re/, words): the words when the text matches the regex, else empty text",
              null_propagates=False),
 )  # fmt: skip
+
+
+# -- record helpers added for the record packs v2 (LIC-58-FEE, DEPT-SCORE) --------------
+# The ranks a cited basis can have in the shipped list (rules/data/national_laws.csv), the
+# highest first: an NPC or NPCSC decision on a legal question has the force of a law.
+_BASIS_RANKS = ("法律", "法律问题的决定", "行政法规", "国务院决定")
+
+
+def _basis_rank_sig(argtypes):
+    _expect(argtypes, [T.TEXT, T.DATE][: len(argtypes)], "basis_rank")
+    return T.TEXT
+
+
+def _basis_rank(ctx, text, on=None):
+    """The highest rank among the national laws and regulations the text names (each 《…》
+    title, or the whole text when it has none), counting only those in force on `on` when
+    a date is given; null when it names none. Never raises: odd text names nothing."""
+    from ..domain import national_laws
+
+    try:
+        table = national_laws.load()
+    except (OSError, ValueError):  # the shipped list is part of the packs; without it nothing is known
+        return None
+    found = [law for _, law, _, _ in table.titles_in(text) if law is not None]
+    if not found and "《" not in text:
+        law = table.lookup(text)
+        found = [law] if law is not None else []
+    ranks = {law.rank for law in found if on is None or law.in_force_on(on)}
+    return next((r for r in _BASIS_RANKS if r in ranks), None)
+
+
+def _round_sig(argtypes):
+    if not T.is_numeric(argtypes[0]):
+        raise SignatureError(f"round() takes a number, not {T.describe(argtypes[0])}")
+    if len(argtypes) > 1 and argtypes[1] not in (T.INT, T.ANY, T.NULL):
+        raise SignatureError(f"the places of round() must be an int, not {T.describe(argtypes[1])}")
+    return T.DECIMAL
+
+
+def _round(ctx, x, places=0):
+    """Half away from zero (四舍五入), as a report shows a rate; 0..10 places."""
+    from decimal import ROUND_HALF_UP, InvalidOperation
+
+    if isinstance(x, bool) or not isinstance(places, int) or isinstance(places, bool) or not 0 <= places <= 10:
+        return None
+    try:
+        return Decimal(str(x)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):  # beyond Decimal's precision: no answer
+        return None
+
+
+_register(
+    Function("basis_rank", (1, 2), _basis_rank_sig, _basis_rank,
+             "the highest rank (法律, 法律问题的决定, 行政法规, 国务院决定) of the national laws and regulations "
+             "the text names, in force on the date when one is given; null when it names none"),
+    Function("round", (1, 2), _round_sig, _round,
+             "a number rounded half away from zero to 0..10 decimal places (default 0)"),
+)  # fmt: skip

@@ -83,6 +83,8 @@ def evaluate_facts(program: CompiledProgram, base: RuleBase, literals, consts, c
         if ftype.kind == "summary":
             decl = base.summaries[lit.type]
             summary_facts.append(Fact(lit.type, values, {"summary": lit.type, "summary_by": decl.by, "file": lit.pos.file}))
+        elif ftype.phase == "summary":  # a fact derived over the summaries, given directly
+            summary_facts.append(input_fact(lit.type, values, file=lit.pos.file, line=lit.pos.line))
         else:
             case_facts.append(input_fact(lit.type, values, file=lit.pos.file, line=lit.pos.line, row=1))
     findings = []

@@ -224,6 +224,7 @@ class Report:
     template: Template
     pos: Pos = _pos()
     binding_pos: Pos = _pos()
+    data: tuple = ()  # of FieldValue: `with (name: expr, ...)`, the finding's structured data
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ class FactType:
     kind: str  # input | derived | finding | summary
     pos: A.Pos | None = None
     pack: str | None = None
+    # derived types: "summary" when only summary-phase rules assert them (set by the checker)
+    phase: str = "case"
 
 
 def _builtin_types() -> dict[str, FactType]:
@@ -122,6 +124,7 @@ class Checker:
             for stmt in prog.statements:
                 if isinstance(stmt, A.Rule):
                     self._rule(prog, stmt)
+        self._phases()
         self._strata()
         return RuleBase(
             self.programs,
@@ -272,8 +275,13 @@ class Checker:
             for c in item.pattern.constraints:
                 if isinstance(c, A.Capture):
                     self.error(c.pos, f"`{c.name}:` names matched words for a rule's message; a summary has none")
-            if item.pattern.type not in ("record", "finding"):
-                self.error(item.pattern.type_pos, f"a summary counts `record` or `finding` facts, not `{item.pattern.type}`")
+            counted = self.types.get(item.pattern.type)
+            if counted is None or counted.kind not in ("input", "finding", "derived") or (
+                    counted.kind == "input" and item.pattern.type != "record"):  # fmt: skip
+                self.error(item.pattern.type_pos, f"a summary counts `record`, `finding` or derived facts, "
+                           f"not `{item.pattern.type}`",
+                           did_you_mean(item.pattern.type, [n for n, t in self.types.items()
+                                                             if t.kind == "derived"], "derived fact types"))  # fmt: skip
                 continue
             self._pattern_constraints(item.pattern, _Scope(consts, {}, self.types[item.pattern.type]))
             if item.pattern.type == "finding":
@@ -312,7 +320,6 @@ class Checker:
 
         bindings: dict[str, FactType] = {}
         binding_pos: dict[str, A.Pos] = {}
-        phases = set()
         captures = self._captures(rule, consts)
         for pattern in rule.when:
             ftype = self.types.get(pattern.type)
@@ -320,8 +327,6 @@ class Checker:
                 self.error(pattern.type_pos, f"unknown fact type `{pattern.type}`",
                            did_you_mean(pattern.type, self.types, "fact types"))  # fmt: skip
                 ftype = FactType(pattern.type, {}, "unknown")
-            else:
-                phases.add("summary" if self._is_summary_phase(ftype, pattern) else "case")
             scope = _Scope(consts, dict(bindings), ftype)
             scope.captures = captures
             self._pattern_constraints(pattern, scope)
@@ -344,10 +349,6 @@ class Checker:
                            "has bound, so the rule would fire wrongly",
                            f"derive a fact of another type for what must not exist, or test the bound "
                            f"`{pattern.type}` fact's own fields")  # fmt: skip
-        if len(phases) > 1:
-            self.error(rule.id_pos, f"rule `{rule.id}` mixes summary facts with per-case facts",
-                       "summaries exist only after all cases; match them in rules of their own")  # fmt: skip
-        info.phase = "summary" if phases == {"summary"} else "case"
         if not any(p.kind == "match" for p in rule.when):
             self.error(rule.id_pos, f"rule `{rule.id}` has no positive pattern",
                        "`not` and `exists` need a fact to hold for; add a pattern such as r: record()")  # fmt: skip
@@ -365,6 +366,9 @@ class Checker:
                 scope = _Scope(consts, bindings, None, "template")
                 scope.captures = captures
                 self._template(action.template, scope)
+                scope = _Scope(consts, bindings, None, "action")
+                scope.captures = captures
+                self._report_data(action, scope)
         for example in rule.examples:
             self._example(rule, example, consts)
 
@@ -394,22 +398,82 @@ class Checker:
                     out[c.name] = c
         return out
 
-    def _is_summary_phase(self, ftype: FactType, pattern: A.Pattern) -> bool:
-        if ftype.kind == "summary":
-            return True
-        if ftype.kind == "finding":
-            producers = self._producers(pattern)
-            return bool(producers) and all(self._rule_phase_guess(r) == "summary" for r in producers)
-        return False
+    def _report_data(self, action: A.Report, scope: _Scope):
+        """`with (name: expr, ...)`: values over the bindings, one per name, no regexes."""
+        seen: set[str] = set()
+        for fv in action.data:
+            if fv.name in seen:
+                self.error(fv.pos, f"data field `{fv.name}` given twice")
+            seen.add(fv.name)
+            t = self.typeof(fv.value, scope)
+            if t == T.REGEX or T.elem(t) == T.REGEX:
+                self.error(fv.value.pos, "a finding's data cannot hold a regex",
+                           "give the words it matched: match(r.text, PATTERN)")  # fmt: skip
 
-    def _rule_phase_guess(self, rule_id: str) -> str:
-        for prog in self.programs:
-            for r in prog.rules:
-                if r.id == rule_id:
-                    return "summary" if any(
-                        self.types.get(p.type) and self.types[p.type].kind == "summary" for p in r.when
-                    ) else "case"  # fmt: skip
-        return "case"
+    # ---- phases ----
+    def _phases(self):
+        """Which rules run per case and which over the summaries, and in which phase each
+        derived type lives. A rule that matches a summary fact, a derived fact of the summary
+        phase, or findings only summary-phase rules produce runs in the summary phase; a
+        derived type that only summary-phase rules assert lives there. Computed to a fixed
+        point, since a summary-phase rule can derive facts another one matches."""
+        asserted_by: dict[str, set[str]] = {}
+        for rid, info in self.rules.items():
+            for action in info.rule.then:
+                if isinstance(action, A.Assert):
+                    asserted_by.setdefault(action.fact.type, set()).add(rid)
+        summary_rules: set[str] = set()
+        summary_types = {n for n, t in self.types.items() if t.kind == "summary"}
+
+        def summary_pattern(rid: str, idx: int, p: A.Pattern) -> bool:
+            ftype = self.types.get(p.type)
+            if ftype is None:
+                return False
+            if ftype.kind == "finding":
+                producers = self.finding_producers.get(f"{rid}#{idx}", frozenset())
+                return bool(producers) and producers <= summary_rules
+            return p.type in summary_types
+
+        changed = True
+        while changed:
+            changed = False
+            for rid, info in self.rules.items():
+                if rid not in summary_rules and any(
+                    summary_pattern(rid, i, p) for i, p in enumerate(info.rule.when)
+                ):
+                    summary_rules.add(rid)
+                    changed = True
+            for name, producers in asserted_by.items():
+                ftype = self.types.get(name)
+                if ftype is not None and ftype.kind == "derived" and name not in summary_types and (
+                    producers & summary_rules
+                ):
+                    summary_types.add(name)
+                    changed = True
+        for name in summary_types:
+            if self.types[name].kind == "derived":
+                self.types[name].phase = "summary"
+                mixed = sorted(asserted_by.get(name, set()) - summary_rules)
+                if mixed:
+                    self.error(self.types[name].pos, f"`{name}` is derived both per case (by {mixed[0]}) and "
+                               "over the summaries: a fact type lives in one phase",
+                               "declare a second fact type for the facts derived over the summaries")  # fmt: skip
+        for rid, info in sorted(self.rules.items()):
+            info.phase = "summary" if rid in summary_rules else "case"
+            if info.phase != "summary":
+                continue
+            case_side = [p for i, p in enumerate(info.rule.when)
+                         if p.type in self.types and not summary_pattern(rid, i, p)]  # fmt: skip
+            if case_side:
+                self.error(case_side[0].type_pos, f"rule `{rid}` mixes summary facts with per-case facts "
+                           f"(`{case_side[0].type}`)",
+                           "summaries exist only after all cases; match them in rules of their own")  # fmt: skip
+        for decl in self.summaries.values():
+            for item in decl.items:
+                ftype = self.types.get(item.pattern.type)
+                if ftype is not None and ftype.kind == "derived" and ftype.phase == "summary":
+                    self.error(item.pattern.type_pos, f"a summary cannot count `{item.pattern.type}`: "
+                               "it is derived over the summaries, after they are counted")  # fmt: skip
 
     def _all_reporting_rules(self):
         return [r for p in self.programs for r in p.rules if r.reports]

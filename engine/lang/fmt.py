@@ -37,7 +37,7 @@ _BINARY_PREC.update(dict.fromkeys(A.COMPARISONS, CMP))
 
 _KEYWORD_TERMINALS = frozenset(
     "PACK VERSION IMPORT CONST FACT SUMMARY BY RULE SEVERITY SEVERITY_LEVEL CITES TAGS WHEN THEN "
-    "ASSERT REPORT EXAMPLES EXPECT AS_OF END AND OR NOT EXISTS".split()
+    "ASSERT REPORT WITH EXAMPLES EXPECT AS_OF END AND OR NOT EXISTS".split()
 )
 
 
@@ -392,7 +392,16 @@ class _Printer:
                 out += self._broken(head, fields, atree, _kids(ftree)[1:])
             elif isinstance(a, A.Report):
                 text = f"{kw('report')} {a.binding} {ex.template(a.template)}"
-                out.append(_line(INDENT, text, _span(atree)))
+                if not a.data:
+                    out.append(_line(INDENT, text, _span(atree)))
+                    continue
+                # the data on lines of its own under the report, broken like a pattern
+                akids = _kids(atree)
+                out.append(_line(INDENT, text, (_span(akids[0])[0], _span(akids[2])[1]) if akids else (None, None)))
+                fields = [f"{f.name}: {ex.text(f.value)}" for f in a.data]
+                ftrees = [k for k in akids if isinstance(k, Tree) and k.data == "field_value"]
+                whole = (_span(akids[3])[0], _span(atree)[1]) if len(akids) > 3 else (None, None)
+                out += self._broken(f"{INDENT * 2}{kw('with')} (", fields, atree, ftrees, whole)
             else:
                 raise ValueError(f"not an action: {a!r}")
         if r.examples:
@@ -427,10 +436,11 @@ class _Printer:
     def _fact_literal(self, lit: A.FactLiteral) -> str:
         return f"{lit.type}(" + ", ".join(f"{f.name}: {self.ex.text(f.value)}" for f in lit.fields) + ")"
 
-    def _broken(self, head: str, items: list[str], tree, item_trees: list) -> list:
+    def _broken(self, head: str, items: list[str], tree, item_trees: list, whole=None) -> list:
         """`head` + items + `)` on one line, or one item per line aligned after the `(`
-        when the line is wider than WIDTH or a comment sits between two items."""
-        whole = _span(tree)
+        when the line is wider than WIDTH or a comment sits between two items. `whole` is
+        the source lines they stand for, when not all of `tree`'s."""
+        whole = whole or _span(tree)
         spans = (
             [_span(t) for t in item_trees] if len(item_trees) == len(items) else [(None, None)] * len(items)
         )

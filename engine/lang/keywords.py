@@ -7,5 +7,6 @@ ZH_KEYWORDS = {
     "结束": "end", "且": "and", "或": "or", "非": "not", "存在": "exists", "常量": "const",
     "事实": "fact", "汇总": "summary", "按": "by", "引入": "import", "规则包": "pack", "版本": "version",
     "严重": "critical", "错误": "error", "警告": "warning", "提示": "info", "截至": "as_of",
+    "附带": "with",
 }  # fmt: skip
 EN_KEYWORDS = {en: zh for zh, en in ZH_KEYWORDS.items()}

@@ -51,7 +51,7 @@ def _kw(*english: str) -> tuple[str, ...]:
 
 DECLARATIONS = _kw("pack", "import", "const", "fact", "summary", "version", "by")
 SECTIONS = _kw("rule", "severity", "cites", "tags", "when", "then", "examples", "end")
-ACTIONS = _kw("assert", "report")
+ACTIONS = _kw("assert", "report", "with")
 EXPECT = _kw("violates", "passes", "as_of")
 SEVERITY_LEVELS = _kw("critical", "error", "warning", "info")
 WORD_OPERATORS = _kw("and", "or", "not", "in", "is", "matches", "contains", "exists")

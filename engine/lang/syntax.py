@@ -239,8 +239,9 @@ class _Build(Transformer):
 
     @v_args(meta=True)
     def report_action(self, meta, children):
-        kw, binding, string = children
-        return A.Report(binding.value, self._template(string), self._tok(kw), self._tok(binding))
+        kw, binding, string = children[:3]
+        data = tuple(c for c in children[3:] if isinstance(c, A.FieldValue))
+        return A.Report(binding.value, self._template(string), self._tok(kw), self._tok(binding), data)
 
     @v_args(meta=True)
     def examples(self, meta, children):

@@ -68,7 +68,30 @@ def finding_record(f: Finding) -> dict[str, Any]:
     for key in ("group", "trace"):
         if key in out:
             out[key] = canonical(out[key])
+    if "data" in out:
+        out["data"] = canonical_data(out["data"])
     return out
+
+
+def canonical_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A finding's `data` (`report ... with (...)`), in the order the rule gives it: numbers
+    stay JSON numbers, a decimal with its exact digits (97.5, never 97.49999), dates ISO text."""
+    return {str(k): _data_value(v) for k, v in data.items()}
+
+
+def _data_value(value: Any) -> Any:
+    if isinstance(value, Decimal) and value.is_finite():
+        return orjson.Fragment(format(value, "f"))
+    if isinstance(value, (list, tuple)):
+        return [_data_value(v) for v in value]
+    return canonical(value)
+
+
+def data_json(data: Mapping[str, Any] | None) -> str | None:
+    """`data` as one line of JSON (for a CSV cell), or None when the finding has none."""
+    if data is None:
+        return None
+    return orjson.dumps(canonical_data(data)).decode()
 
 
 def canonical_summary(summary: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -113,6 +136,8 @@ def _line(f: Finding) -> bytes:
     for key in ("group", "trace"):
         if key in out:
             out[key] = _sorted_fragment(out[key])
+    if "data" in out:
+        out["data"] = canonical_data(out["data"])
     return orjson.dumps(out, option=orjson.OPT_APPEND_NEWLINE)
 
 

@@ -91,7 +91,8 @@ class CompiledProgram:
                 out.append(("assert", a["assert"], fields))
             else:
                 parts = [p if isinstance(p, str) else compile_expr(p) for p in a["template"]]
-                out.append(("report", a["report"], parts))
+                data = [(name, compile_expr(e)) for name, e in a.get("data", ())]
+                out.append(("report", a["report"], (parts, data)))
         return out
 
     def _strata(self, phase: str) -> list[_Stratum]:
@@ -178,8 +179,11 @@ class CompiledProgram:
                     if (rule["id"], subject.fid) in reported:
                         continue
                     reported.add((rule["id"], subject.fid))
-                    message = "".join(p if isinstance(p, str) else render_value(p(None, env, ctx)) for p in spec)
+                    parts, data = spec
+                    message = "".join(p if isinstance(p, str) else render_value(p(None, env, ctx)) for p in parts)
                     finding = self._finding(rule, subject, message, matched)
+                    if data:
+                        finding.data = {name: fn(None, env, ctx) for name, fn in data}
                     findings.append(finding)
                     ffact = Fact("finding", {**subject.values, "rule": rule["id"], "severity": rule["severity"],
                                              "tags": list(rule["tags"])}, {"rule": rule["id"], "from": matched,
@@ -315,7 +319,12 @@ class CompiledProgram:
                     continue
                 counts = groups.setdefault(_hashable(group), {n: 0 for n, _, _ in items})
                 for item_name, type_, where in items:
-                    pool = [rec] if type_ == "record" else [f for f in findings if f.values.get(by) == group]
+                    if type_ == "record":
+                        pool = [rec]
+                    elif type_ == "finding":
+                        pool = [f for f in findings if f.values.get(by) == group]
+                    else:  # a derived fact belongs to the case whose session derived it
+                        pool = [f for f in case.facts if f.type == type_]
                     counts[item_name] += sum(1 for f in pool if all(w(f.values, None, ctx) for w in where))
 
     @staticmethod
