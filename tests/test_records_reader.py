@@ -613,3 +613,32 @@ def test_jsonl_key_given_twice_is_rejected_not_silently_dropped(tmp_path):
     assert isinstance(items[0], Reject) and "'办件编号' given twice" in items[0].reason
     assert [i.values["case_id"] for i in items[1:3]] == ["B1", "C1"]
     assert isinstance(items[3], Reject) and "'a' given twice" in items[3].reason
+
+
+# ---- v2 fields (RULES.md section 1, "Changes in v2"): the GB/T 39046 aliases ----------------
+
+
+def test_v2_aliases_and_their_value_words(tmp_path):
+    header = ["办件编号", "申请时间", "特别程序种类", "法定办结时限单位", "不予受理原因", "办理形式", "办件类型",
+              "出具受理凭证", "公示时间", "听证申请时间", "举行听证时间", "有效期至"]  # fmt: skip
+    rows = [
+        ["A1", "2025-03-03", "延长审批", "日历日", "不需要许可", "网上办理", "即办件", "否", "2025/3/13", "20250303",
+         "2025年4月1日", "2025-06-30"],
+        ["A2", "2025-03-03", "检验、检测", "工作日", "", "窗口办理", "承诺件", "是", "", "", "", ""],
+        ["A3", "2025-03-03", "", "", "", "", "", "", "", "", "", ""],
+        ["A4", "2025-03-03", "", "月", "", "", "是", "", "", "", "", ""],  # 月 is no unit
+    ]  # fmt: skip
+    src = RecordSource(write_csv(tmp_path / "v2.csv", rows, header))
+    assert src.unknown_headers == []
+    out = items(src)
+    a1, a2, a3 = (r.values for r in rows_only(out))
+    assert a1 == {
+        "case_id": "A1", "received_at": date(2025, 3, 3), "suspension_kind": "延长审批", "legal_limit_unit": "自然日",
+        "refusal_ground": "不需要许可", "handling_form": "网上办理", "instant": True, "voucher_issued": False,
+        "published_at": date(2025, 3, 13), "hearing_requested_at": date(2025, 3, 3),
+        "hearing_held_at": date(2025, 4, 1), "permit_expires_at": date(2025, 6, 30),
+    }  # fmt: skip
+    assert a2["instant"] is False and a2["legal_limit_unit"] == "工作日" and a2["voucher_issued"] is True
+    assert "instant" not in a3 and "legal_limit_unit" not in a3  # an empty cell is null
+    (bad,) = rejects(out)
+    assert bad.row == 4 and "legal_limit_unit" in bad.reason and "工作日 / 自然日" in bad.reason

@@ -21,10 +21,17 @@ class FieldSpec:
     aliases: tuple[str, ...] = ()
     required: bool = False
     choices: tuple[str, ...] = ()  # closed vocabularies such as 受理 / 不予受理
+    # other words an export writes for a value of this field: (word, value) pairs, e.g.
+    # 办件类型 即办件 / 承诺件 for the bool `instant`, 日历日 for 自然日
+    words: tuple[tuple[str, object], ...] = ()
 
 
-def _f(name, type_, *aliases, required=False, choices=()):
-    return FieldSpec(name, type_, tuple(aliases), required, tuple(choices))
+def _f(name, type_, *aliases, required=False, choices=(), words=()):
+    return FieldSpec(name, type_, tuple(aliases), required, tuple(choices), tuple(words))
+
+
+# 《行政许可法》第四十五条: the waits whose time is not counted in the limit
+SUSPENSION_KINDS = ("听证", "招标", "拍卖", "检验", "检测", "检疫", "鉴定", "专家评审")
 
 
 RECORD_FIELDS: tuple[FieldSpec, ...] = (
@@ -64,6 +71,18 @@ RECORD_FIELDS: tuple[FieldSpec, ...] = (
     _f("backup_handler", TEXT, "B岗", "替岗人"),
     _f("transfers", INT, "转办次数"),
     _f("loss", TEXT, "造成损失", choices=("无", "一般", "重大")),
+    # v2 (RULES.md section 1, "Changes in v2"): the fields the e-supervision checks need
+    _f("suspension_kind", TEXT, "特别程序种类", "特别程序类型"),
+    _f("legal_limit_unit", TEXT, "法定办结时限单位", "法定时限单位", choices=("工作日", "自然日"),
+       words=(("日历日", "自然日"), ("个工作日", "工作日"))),
+    _f("refusal_ground", TEXT, "不予受理原因", "不受理原因"),
+    _f("handling_form", TEXT, "办理形式"),
+    _f("instant", BOOL, "即办件", "办件类型", words=(("即办件", True), ("承诺件", False))),
+    _f("voucher_issued", BOOL, "出具书面凭证", "出具受理凭证"),
+    _f("published_at", DATE, "公开时间", "公示时间"),
+    _f("hearing_requested_at", DATE, "听证申请时间"),
+    _f("hearing_held_at", DATE, "听证时间", "举行听证时间"),
+    _f("permit_expires_at", DATE, "有效期截止", "有效期至"),
 )
 
 DOCUMENT_FIELDS: tuple[FieldSpec, ...] = (

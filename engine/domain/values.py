@@ -9,6 +9,7 @@ cheap exact fast path before any regex.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Callable
@@ -380,6 +381,8 @@ def converter(spec: FieldSpec) -> Converter:
     rejected here rather than in every rule.
     """
     conv = _CONVERTERS.get(spec)
+    if conv is None and spec.words:
+        conv = _CONVERTERS[spec] = _with_words(spec)
     if conv is None:
         if spec.choices:
             conv = _choice(spec.choices)
@@ -397,6 +400,24 @@ def converter(spec: FieldSpec) -> Converter:
             raise ValueError(f"field {spec.name}: unknown type {spec.type!r}")
         _CONVERTERS[spec] = conv
     return conv
+
+
+def _with_words(spec: FieldSpec) -> Converter:
+    """The field's converter, with its own words (`FieldSpec.words`) looked up first."""
+    words = dict(spec.words)
+    plain = converter(dataclasses.replace(spec, words=()))
+
+    def convert(value: object) -> object:
+        if value.__class__ is str:
+            hit = words.get(normalise_text(value), _NO_WORD)
+            if hit is not _NO_WORD:
+                return hit
+        return plain(value)
+
+    return convert
+
+
+_NO_WORD = object()
 
 
 def normalise(spec: FieldSpec, raw: object) -> object:
