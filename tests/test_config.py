@@ -268,8 +268,9 @@ severity: {LIC-42-OVERDUE: critical, "LIC-*": warning, SIX-AB: error}
 
 def test_severity_map_for_the_engine(base):
     cfg = parse_config('severity: {SIX-AB: error, "SIX-*": info, "CLOCK-*": critical}')
-    # SIX-AB is an error already; CLOCK-* are derivation rules, which report nothing
-    assert cfg.severity_map(base) == {"SIX-FIRST-CONTACT": "info", "SIX-WINDOW": "info"}
+    # SIX-AB is an error already, SIX-WINDOW an info (v2); CLOCK-* are derivation rules,
+    # which report nothing
+    assert cfg.severity_map(base) == {"SIX-FIRST-CONTACT": "info"}
     assert Config().severity_map(base) == {}
 
 
@@ -304,7 +305,9 @@ def test_thresholds_override_constants(base, calendar):
     parse_config("thresholds:\n  OVERDUE_RATE_PERCENT: 10\n  OVERDUE_MIN_DECIDED: 10\n").prepare(mine)
     assert mine.rules["DEPT-OVERDUE-RATE"].consts["OVERDUE_RATE_PERCENT"] == 10
     assert not fires(mine, 20, 2)
-    assert fires(mine, 10, 2) == ["市交通运输局：已办结 10 件，超期 2 件，超过 10%"]
+    assert fires(mine, 10, 2) == [
+        "市交通运输局：已办结 10 件，超期 2 件，占 20%，超过 10%（本地监察标准：已办结 10 件以上的部门，非法定标准）"
+    ]
     assert base.rules["DEPT-OVERDUE-RATE"].consts["OVERDUE_RATE_PERCENT"] == 5
 
 
@@ -377,8 +380,9 @@ def test_template_loads_as_the_defaults(tmp_path, lang):
     assert (chinese > 100) == (lang == "zh")
 
 
-def test_template_examples_are_valid(tmp_path):
-    """The commented-out examples, uncommented in place of the defaults, load too."""
+def test_template_examples_are_valid(tmp_path, base):
+    """The commented-out examples, uncommented in place of the defaults, load too; the
+    thresholds it lists are the packs' own constants with their default values."""
     import re
 
     text = template_text("en")
@@ -397,7 +401,10 @@ def test_template_examples_are_valid(tmp_path):
     assert cfg.rules.disable == ["SIX-WINDOW", "DOC-*"]
     assert cfg.aliases == {"受理编号": "case_id", "办结日期": "decided_at"}
     assert cfg.severity == {"SIX-FIRST-CONTACT": "info", "LIC-4*": "critical"}
-    assert cfg.thresholds == {"OVERDUE_MIN_DECIDED": 30, "OVERDUE_RATE_PERCENT": 3}
+    defaults = {n: v for info in base.rules.values() for n, v in info.consts.items()}
+    assert {"WARN_DAYS", "RED_DAYS", "OVERDUE_MIN_DECIDED", "GRADE_EXCELLENT"} <= set(cfg.thresholds)
+    assert {n: defaults.get(n) for n in cfg.thresholds} == cfg.thresholds
+    cfg.prepare(base)  # every name is a numeric constant of the standard packs
     assert cfg.output.lang == "zh"
     assert (cfg.history.database, cfg.history.escalate_after) == (str(tmp_path / "audits.db"), 3)
 
