@@ -192,6 +192,21 @@ CATALOG: dict[str, dict[str, str]] = {
     "xlsx.skipped": {"en": "rules not run", "zh": "未运行的规则"},
     "xlsx.unknown_columns": {"en": "columns read by no rule (file)", "zh": "未识别的列（文件）"},
     "xlsx.none": {"en": "(none)", "zh": "（无）"},
+    # ---- findings' data (`report ... with (...)`): labels of the standard packs' keys ----
+    "audit.data_table": {"en": "{title} (rule {rule})", "zh": "{title}（规则 {rule}）"},
+    "col.figures": {"en": "figures", "zh": "指标"},
+    "data.cases": {"en": "cases", "zh": "办件数"},
+    "data.decided": {"en": "decided", "zh": "已办结"},
+    "data.on_time": {"en": "on time", "zh": "按时办结"},
+    "data.on_time_rate": {"en": "on time (%)", "zh": "按时办结率（%）"},
+    "data.early": {"en": "early", "zh": "提前办结"},
+    "data.early_rate": {"en": "early (%)", "zh": "提前办结率（%）"},
+    "data.overdue": {"en": "overdue", "zh": "超期办结"},
+    "data.open_overdue": {"en": "open overdue", "zh": "超期未办结"},
+    "data.findings": {"en": "findings", "zh": "问题数"},
+    "data.findings_per_100": {"en": "per 100 cases", "zh": "每百件问题"},
+    "data.prohibited": {"en": "four prohibitions", "zh": "“四个不准”问题"},
+    "data.grade": {"en": "grade", "zh": "等级"},
     # ---- configuration and baseline ----
     "init.wrote": {"en": "wrote {path}", "zh": "已生成 {path}"},
     "config.using": {"en": "using {path}", "zh": "使用配置 {path}"},
@@ -411,6 +426,13 @@ def severity_label(severity: str | None, lang: str | None = None) -> str:
     if severity and f"severity.{severity}" in CATALOG:
         return _(f"severity.{severity}", lang)
     return severity or ""
+
+
+def data_label(key: str, lang: str | None = None, prefix: str = "data") -> str:
+    """The heading of a finding's data key (or, with prefix="col", of a group's key): the
+    catalog's `data.KEY`, else the key as the rule wrote it (a city's own pack names its
+    own columns)."""
+    return _(f"{prefix}.{key}", lang) if f"{prefix}.{key}" in CATALOG else key
 
 
 def punct(name: str, lang: str | None = None) -> str:

@@ -10,9 +10,11 @@ chunk is sorted with `Finding.sort_key` (a case is one row).
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from ..domain.schema import SEVERITIES
@@ -143,6 +145,7 @@ class Aggregate:
         self._worst_cases: list[CaseStats] = []  # kept sorted, at most `top`
         self._open_key: tuple | None = None
         self._open: list[Finding] = []
+        self.group_data: list[Finding] = []  # summary findings that carry data (DEPT-SCORE)
 
     @classmethod
     def of(cls, findings: Iterable[Finding], top: int = 20) -> Aggregate:
@@ -171,6 +174,9 @@ class Aggregate:
                 self._close_case()
                 self._open_key = key
             self._open.append(f)
+        elif f.group is not None and f.data:
+            # a group's figures (DEPT-SCORE), not a problem of the group: in their own table
+            self.group_data.append(f)
         elif f.group is not None:
             self._count_in(department_of(f) or NO_DEPARTMENT, f)
 
@@ -196,6 +202,7 @@ class Aggregate:
                 mine.worst = _worse(mine.worst, theirs.worst)
         for case in other._worst_cases:
             self._offer(case)
+        self.group_data.extend(other.group_data)
 
     @property
     def flagged_cases(self) -> int:
@@ -296,6 +303,59 @@ class Aggregate:
         if at < self.top:
             self._worst_cases.insert(at, case)
             del self._worst_cases[self.top :]
+
+
+@dataclass(frozen=True)
+class DataTable:
+    """The data of one rule's findings about groups (`report d "…" with (…)` over a summary),
+    one row per group: DEPT-SCORE's grades by department. Columns in the rule's order."""
+
+    rule: str
+    title: str
+    by: tuple[str, ...]  # the group's key names, e.g. ("department",)
+    columns: tuple[str, ...]
+    rows: tuple[tuple[tuple[Any, ...], tuple[Any, ...]], ...]  # (group values, data values)
+
+    @property
+    def numeric(self) -> tuple[bool, ...]:
+        """Per column: every value a number (or null), so it aligns right."""
+        return tuple(
+            all(v is None or (isinstance(v, int | float | Decimal) and not isinstance(v, bool))
+                for _, values in self.rows for v in values[i:i + 1])
+            for i in range(len(self.columns))
+        )  # fmt: skip
+
+
+def data_text(value: Any) -> str:
+    """A data value as a report cell shows it: decimals with their digits, null as '-'."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def data_tables(findings: Iterable[Finding]) -> list[DataTable]:
+    """A table per rule whose findings about groups carry data, by rule id."""
+    by_rule: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.group is not None and f.data:
+            by_rule.setdefault(f.rule, []).append(f)
+    out = []
+    for rule, found in sorted(by_rule.items()):
+        found.sort(key=lambda f: (f.sort_key(), f.fingerprint()))
+        by = tuple(dict.fromkeys(k for f in found for k in sorted(f.group)))
+        columns = tuple(dict.fromkeys(k for f in found for k in f.data))
+        rows = tuple(
+            (tuple((f.group or {}).get(k) for k in by), tuple((f.data or {}).get(c) for c in columns))
+            for f in found
+        )
+        out.append(DataTable(rule, found[0].title, by, columns, rows))
+    return out
 
 
 def _copy_dept(d: DeptStats) -> DeptStats:

@@ -15,6 +15,7 @@ from typing import IO
 from ..findings import DATE_FIELDS, Finding
 from .aggregate import join_cites, sort_findings
 from .atomic import atomic_write
+from .jsonout import data_json
 
 COLUMNS = (
     "rule",
@@ -34,6 +35,7 @@ COLUMNS = (
     "history_status",
     "history_since_run",
     "history_runs",
+    "data",  # `report ... with (...)`: one JSON object (DEPT-SCORE's figures and grade)
 )
 
 # Excel runs a cell that starts with one of these as a formula (CSV injection). Input
@@ -76,6 +78,7 @@ def row_of(f: Finding) -> list[str | int]:
         f.fingerprint(),
         *(getattr(f, name) for name in DATE_FIELDS),
         *((f.history.get("status"), f.history.get("since_run"), f.history.get("runs")) if f.history else (None,) * 3),
+        data_json(f.data),
     )
     return [_cell(v) for v in values]
 

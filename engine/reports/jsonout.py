@@ -75,13 +75,16 @@ def finding_record(f: Finding) -> dict[str, Any]:
 
 def canonical_data(data: Mapping[str, Any]) -> dict[str, Any]:
     """A finding's `data` (`report ... with (...)`), in the order the rule gives it: numbers
-    stay JSON numbers, a decimal with its exact digits (97.5, never 97.49999), dates ISO text."""
+    stay JSON numbers, dates ISO text. A decimal is written as the double of the same value
+    (97.5, never 97.49999: the shortest text that reads back as it); one no double holds
+    exactly (more than 15 significant digits) is written as text, so no digit is lost."""
     return {str(k): _data_value(v) for k, v in data.items()}
 
 
 def _data_value(value: Any) -> Any:
     if isinstance(value, Decimal) and value.is_finite():
-        return orjson.Fragment(format(value, "f"))
+        number = float(value)
+        return number if Decimal(repr(number)) == value else str(value)
     if isinstance(value, (list, tuple)):
         return [_data_value(v) for v in value]
     return canonical(value)

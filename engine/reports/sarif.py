@@ -39,7 +39,7 @@ from ..findings import DATE_FIELDS, Finding, severity_rank
 from . import RuleMeta, tool_information_uri, tool_version
 from .aggregate import join_cites, rules_meta_with_findings, sort_findings
 from .atomic import atomic_write
-from .jsonout import canonical
+from .jsonout import canonical, canonical_data
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -168,6 +168,8 @@ def _result(f: Finding, rule_index: int, base_dir) -> dict[str, Any]:
             properties[key] = value
     if f.group is not None:
         properties["group"] = canonical(f.group)
+    if f.data is not None:
+        properties["data"] = canonical_data(f.data)
     properties["cites"] = list(f.cites)
     if f.tags:
         properties["tags"] = list(f.tags)

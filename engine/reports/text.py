@@ -18,11 +18,13 @@ from rich.padding import Padding
 from rich.table import Table
 
 from ..findings import Finding
-from ..i18n import _, punct, severity_label
+from ..i18n import _, data_label, punct, severity_label
 from . import RuleMeta
 from .aggregate import (
     NO_DEPARTMENT,
     Aggregate,
+    data_tables,
+    data_text,
     join_cites,
     reconciliation,
     severity_rank,
@@ -133,6 +135,7 @@ def render_audit(
         _rules_table(console, agg, rules_meta, summary)
         _departments_table(console, agg, summary)
         _months_table(console, agg)
+        _data_tables(console, agg)
         _cases_table(console, agg)
     if isinstance(history, Mapping):
         _resolved_table(console, history)
@@ -184,6 +187,30 @@ def _departments_table(console: Console, agg: Aggregate, summary) -> None:
     clean = len(depts) - len(flagged)
     if clean:
         console.print(_t("audit.clean_departments", n=clean))
+
+
+def _data_tables(console: Console, agg: Aggregate) -> None:
+    """A table per rule whose summary findings carry data: DEPT-SCORE's department grades."""
+    for t in data_tables(agg.group_data):
+        _heading(console, _("audit.data_table", title=t.title, rule=t.rule))
+        # the words (a grade) get columns of their own; the figures share one column, each
+        # with its label, so a dozen of them still fit a terminal
+        words = [i for i, numeric in enumerate(t.numeric) if not numeric]
+        figures = [i for i, numeric in enumerate(t.numeric) if numeric]
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
+        for key in t.by:
+            table.add_column(data_label(key, prefix="col"), overflow="fold")
+        for i in words:
+            table.add_column(data_label(t.columns[i]), no_wrap=True)
+        if figures:
+            table.add_column(_("col.figures"), overflow="fold")
+        for group, values in t.rows:
+            cells = [Text(data_text(v)) for v in group] + [Text(data_text(values[i])) for i in words]
+            if figures:
+                pairs = (f"{data_label(t.columns[i])} {data_text(values[i])}" for i in figures)
+                cells.append(Text(punct("list").join(pairs)))
+            table.add_row(*cells)
+        console.print(table)
 
 
 def _cases_table(console: Console, agg: Aggregate) -> None:

@@ -17,17 +17,19 @@ from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
 
 from ..domain.schema import SEVERITIES
 from ..findings import DATE_FIELDS, Finding
-from ..i18n import _, punct, severity_label
+from ..i18n import _, data_label, punct, severity_label
 from . import RuleMeta
 from .aggregate import (
     NO_DEPARTMENT,
     Aggregate,
     case_departments,
+    data_tables,
     department_of,
     join_cites,
     position_of,
@@ -171,6 +173,34 @@ def _departments_sheet(wb: Workbook, agg: Aggregate, rule_order: list[str], summ
         )
 
 
+_SHEET_NAME_BAD = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+
+def _data_sheets(wb: Workbook, findings: list[Finding]) -> None:
+    """A sheet per rule whose group findings carry data: DEPT-SCORE's grades by department,
+    one row per department, numbers as numbers (so staff can sort and chart them)."""
+    used = set(wb.sheetnames)
+    for t in data_tables(findings):
+        title = ILLEGAL_CHARACTERS_RE.sub("", t.title).translate(_SHEET_NAME_BAD).strip("'")[:31] or t.rule[:31]
+        if title in used:
+            title = t.rule.translate(_SHEET_NAME_BAD)[:31]
+        used.add(title)
+        columns = [(data_label(k, prefix="col"), 24) for k in t.by]
+        columns += [(data_label(k), max(10, 2 * len(data_label(k)) + 2)) for k in t.columns]
+        ws = _new_sheet(wb, title, columns, freeze="B2")
+        for group, values in t.rows:
+            ws.append([_cell(ws, _data_cell(v)) for v in (*group, *values)])
+        _filter(ws, len(columns), len(t.rows) + 1)
+
+
+def _data_cell(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value  # numbers (Decimal too) stay numbers, text stays text
+
+
 def _rules_sheet(wb: Workbook, rules) -> None:
     columns = _headed(
         [
@@ -298,6 +328,7 @@ def build_workbook(
     xlsxcharts.overview_sheet(wb, ov, summary, title_block)
     _findings_sheets(wb, findings)
     _departments_sheet(wb, agg, [r.id for r in rules], summary)
+    _data_sheets(wb, findings)
     _rules_sheet(wb, rules)
     xlsxcharts.heatmap_sheet(wb, ov)
     if isinstance(summary.get("history"), Mapping):
