@@ -1,9 +1,11 @@
 """End to end: audit the committed samples and compare every (case, rule) pair, every
-department finding and every rejected row with the expected findings, which the fixture
-generator computed with an independent plain-Python oracle (fixtures/approvals/oracle.py)."""
+department finding (with DEPT-SCORE's figures and grade, number for number) and every
+rejected row with the expected findings, which the fixture generator computed with an
+independent plain-Python oracle (fixtures/approvals/oracle.py)."""
 import json
 import subprocess
 import sys
+from decimal import Decimal
 
 import pytest
 from conftest import ROOT
@@ -11,14 +13,19 @@ from conftest import ROOT
 SAMPLES = ROOT / "fixtures" / "approvals"
 
 
+def _data(o) -> str:
+    """A finding's data as comparable text: numbers read exactly (97.5 is Decimal('97.5'))."""
+    return json.dumps(o.get("data"), sort_keys=True, default=str)
+
+
 def expected(path):
     cases, rejects = set(), set()
     for line in path.read_text(encoding="utf-8").splitlines():
-        o = json.loads(line)
+        o = json.loads(line, parse_float=Decimal)
         if "reject_row" in o:
             rejects.add(o["reject_row"])
         elif "department" in o:
-            cases.add(("department", o["department"], o["rule"]))
+            cases.add(("department", o["department"], o["rule"], _data(o)))
         else:
             cases.add((o["case_id"], o["row"], o["rule"]))
     return cases, rejects
@@ -33,11 +40,11 @@ def audit(tmp_path, data, *extra):
     )  # fmt: skip
     assert proc.returncode in (0, 1), proc.stderr
     assert "Traceback" not in proc.stderr
-    doc = json.loads(out.read_text(encoding="utf-8"))
+    doc = json.loads(out.read_text(encoding="utf-8"), parse_float=Decimal)
     got = set()
     for f in doc["findings"]:
         if "group" in f:
-            got.add(("department", f["group"]["department"], f["rule"]))
+            got.add(("department", f["group"]["department"], f["rule"], _data(f)))
         else:
             got.add((f["case_id"], f["row"], f["rule"]))
     rejects = {json.loads(line)["row"] for line in rej.read_text(encoding="utf-8").splitlines()}

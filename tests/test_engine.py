@@ -218,7 +218,7 @@ def test_explain_source_shows_the_rule_as_written():
 
     proc = subprocess.run(
         [sys.executable, str(ROOT / "cli.py"), "explain", str(ROOT / "fixtures/approvals/sample.csv"), "--case",
-         "3201002500000004", "--as-of", "2025-12-31", "--source"],
+         "3201002500001398", "--as-of", "2025-12-31", "--source"],
         capture_output=True, text=True, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr

@@ -32,7 +32,8 @@ D = date
 
 
 def rec(**kw) -> dict:
-    """A compliant decided case (accepted on receipt, granted 5 working days later), changed by kw."""
+    """A compliant decided case (accepted on receipt, granted 5 working days later; `fired`
+    delivers the certificate that day unless the test gives one), changed by kw."""
     base = {
         "case_id": "T1",
         "department": "市市场监督管理局",
@@ -47,7 +48,6 @@ def rec(**kw) -> dict:
         "legal_limit_days": 20,
         "joint_handling": False,
         "designated_service": False,
-        "certificate_issued_at": None,  # given where a test is about it
         "published": True,
         "hearing_required": False,
         "first_contact": "张伟",
@@ -62,6 +62,9 @@ def rec(**kw) -> dict:
 
 
 def fired(record, as_of=AS_OF) -> list[str]:
+    # the certificate goes out on the day of a grant, unless the test gives one (LIC-44-*)
+    if "certificate_issued_at" not in record and record.get("decision") == "准予许可":
+        record = dict(record, certificate_issued_at=record.get("decided_at"))
     return oracle.evaluate(record, as_of)
 
 
@@ -262,16 +265,19 @@ def test_open_cases_against_as_of():
     open_case = rec(decision=None, decided_at=None, certificate_issued_at=None, published=None)
     d20, d21 = oracle.add_workdays(AS_OF, -20), oracle.add_workdays(AS_OF, -21)
     assert d20 == D(2025, 12, 3)
-    assert fired(dict(open_case, received_at=d20, accepted_at=d20)) == []
+    # the last day: not late, but 0 days left (预警)
+    assert fired(dict(open_case, received_at=d20, accepted_at=d20)) == ["WARN-DUE-SOON"]
     assert fired(dict(open_case, received_at=d21, accepted_at=d21)) == ["FP-1", "LIC-42-PENDING"]
-    # The same case audited a day earlier is not yet late.
-    assert fired(dict(open_case, received_at=d21, accepted_at=d21), as_of=D(2025, 12, 30)) == []
+    # The same case audited a day earlier is not yet late (its last day: a warning).
+    assert fired(dict(open_case, received_at=d21, accepted_at=d21), as_of=D(2025, 12, 30)) == ["WARN-DUE-SOON"]
     # Accepted: acceptance 受理, or accepted_at when acceptance is null, or deemed.
     assert fired(dict(open_case, received_at=d21, accepted_at=d21, acceptance=None)) == [
         "FP-1",
         "LIC-42-PENDING",
     ]
-    assert fired(dict(open_case, received_at=d21, accepted_at=None, acceptance=None)) == []
+    # neither accepted nor refused nor told to supplement: deemed accepted on receipt (v2)
+    assert fired(dict(open_case, received_at=d21, accepted_at=None, acceptance=None)) == [
+        "FP-1", "LIC-32-SILENT", "LIC-42-PENDING"]  # fmt: skip
     refused = dict(
         open_case,
         received_at=d21,
@@ -323,8 +329,11 @@ def test_certificate_10_and_11_working_days():
     decided = D(2025, 3, 10)
     assert fired(rec(certificate_issued_at=oracle.add_workdays(decided, 10))) == []
     assert fired(rec(certificate_issued_at=oracle.add_workdays(decided, 11))) == ["LIC-44-CERT"]
-    assert fired(rec(certificate_issued_at=None)) == []
     assert fired(rec(decision="不予许可", certificate_issued_at=oracle.add_workdays(decided, 11))) == []
+    # v2 LIC-44-OPEN: no certificate at all, 10 working days after the grant is the last day
+    assert fired(rec(certificate_issued_at=None), as_of=oracle.add_workdays(decided, 10)) == []
+    assert fired(rec(certificate_issued_at=None), as_of=oracle.add_workdays(decided, 11)) == ["LIC-44-OPEN"]
+    assert fired(rec(decision="不予许可", certificate_issued_at=None)) == []
 
 
 def test_promised_limit():
@@ -422,17 +431,119 @@ def test_department_null_is_in_no_department():
 
 
 def test_run():
-    records = [rec(case_id="A"), rec(case_id="B", window=None)] + [
+    records = [rec(case_id="A", certificate_issued_at=D(2025, 3, 10)),
+               rec(case_id="B", window=None, certificate_issued_at=D(2025, 3, 10))] + [
         dict(r, case_id=f"C{i}") for i, (r, _) in enumerate(_department("市教育局", 20, 2))
-    ]
-    findings, departments = oracle.run(records, AS_OF)
+    ]  # fmt: skip
+    findings, departments, scores = oracle.run(records, AS_OF)
     assert findings[0] == ("B", "SIX-WINDOW")
     assert ("C0", "LIC-42-OVERDUE") in findings and ("C1", "FP-1") in findings
     assert departments == [("市教育局", "DEPT-OVERDUE-RATE")]
+    assert [d for d, _ in scores] == ["市市场监督管理局", "市教育局"]
 
 
 def test_every_rule_of_the_catalogue_is_known():
-    assert len(oracle.ALL_RULES) == 24 and len(set(oracle.ALL_RULES)) == 24
+    assert len(oracle.ALL_RULES) == 35 and len(set(oracle.ALL_RULES)) == 35
+
+
+# ---------------------------------------------------------------------------------------
+# v2 (RULES.md section 1, "Changes in v2"): both sides of every new or changed boundary.
+
+
+def test_silent_acceptance_after_5_working_days():
+    quiet = rec(acceptance=None, accepted_at=None)
+    assert fired(dict(quiet, decided_at=oracle.add_workdays(D(2025, 3, 3), 5))) == []
+    assert fired(dict(quiet, decided_at=oracle.add_workdays(D(2025, 3, 3), 6))) == ["LIC-32-SILENT"]
+    # a notice, an acceptance or a refusal on record is no silence
+    assert fired(dict(quiet, decided_at=D(2025, 3, 20), supplement_notices=1, first_notice_at=D(2025, 3, 4))) == []
+    assert fired(dict(quiet, decided_at=D(2025, 3, 20), acceptance="受理")) == []
+    # deemed accepted from receipt: an open silent case runs its clock from then
+    assert oracle.start_of(dict(quiet, received_at=D(2025, 3, 3), accepted_at=None), AS_OF) == D(2025, 3, 3)
+
+
+def test_only_the_waits_article_45_lists_are_not_counted():
+    assert oracle.listed_kind("专家评审") and oracle.listed_kind("检验、检测") and oracle.listed_kind("检验检测")
+    assert not oracle.listed_kind("延长审批") and not oracle.listed_kind("现场核查") and not oracle.listed_kind("")
+    ext = {"extension_days": 10, "extension_approved_by": "王建国", "extension_notified": True,
+           "suspended_days": 10, "suspension_notified": True}  # fmt: skip
+    d35 = oracle.add_workdays(D(2025, 3, 3), 35)
+    # the approved extension counted once (limit 30), not twice (30 + 10)
+    assert fired(rec(decided_at=d35, suspension_kind="延长审批", **ext)) == ["FP-1", "LIC-42-OVERDUE", "LIC-45-KIND"]
+    assert fired(rec(decided_at=d35, suspension_kind="专家评审", **ext)) == []
+    assert fired(rec(decided_at=d35, suspension_kind=None, **ext)) == []  # kind not recorded: as v1
+
+
+def test_calendar_day_limits():
+    case = rec(legal_limit_days=30, legal_limit_unit="自然日")
+    assert fired(dict(case, decided_at=D(2025, 4, 2))) == []
+    assert fired(dict(case, decided_at=D(2025, 4, 3))) == ["FP-1", "LIC-42-OVERDUE"]
+    # the unit goes with a legal limit: without one, 20 working days
+    assert fired(rec(legal_limit_days=None, legal_limit_unit="自然日", decided_at=D(2025, 3, 31))) == []
+
+
+def test_fee_basis_must_be_a_law_or_regulation_in_force():
+    fee = {"fee_amount": Decimal("80")}
+    assert fired(rec(**fee, fee_basis="《城市道路管理条例》第三十七条")) == []
+    assert fired(rec(**fee, fee_basis="中华人民共和国水法第四十八条")) == []
+    for basis in ("《机动车登记规定》", "江价费〔2019〕12号", "《浙江省城镇燃气管理条例》", "《取水许可制度实施办法》", None):
+        assert fired(rec(**fee, fee_basis=basis)) == ["FP-3", "LIC-58-FEE"], basis
+    # in force on the day of the fee: a regulation replaced in 2006 was a basis in 2005
+    old = {"received_at": D(2005, 3, 1), "accepted_at": D(2005, 3, 1), "decided_at": D(2005, 3, 8)}
+    assert fired(rec(**fee, **old, fee_basis="《取水许可制度实施办法》")) == []
+
+
+def test_voucher_instant_publication_hearing_renewal():
+    assert fired(rec(voucher_issued=False)) == ["LIC-32-VOUCHER"]
+    assert fired(rec(voucher_issued=None)) == []
+    instant = rec(instant=True, received_at=D(2025, 3, 3))
+    assert fired(dict(instant, decided_at=D(2025, 3, 4))) == []
+    assert fired(dict(instant, decided_at=D(2025, 3, 5))) == ["LIC-34-INSTANT"]
+    decided = D(2025, 3, 10)
+    assert fired(rec(published_at=oracle.add_workdays(decided, 7))) == []
+    assert fired(rec(published_at=oracle.add_workdays(decided, 8))) == ["LIC-40-LATE"]
+    hearing = rec(hearing_requested_at=D(2025, 3, 4), decided_at=D(2025, 5, 6), legal_limit_days=60)
+    assert fired(dict(hearing, hearing_held_at=oracle.add_workdays(D(2025, 3, 4), 20))) == []
+    assert fired(dict(hearing, hearing_held_at=oracle.add_workdays(D(2025, 3, 4), 21))) == ["LIC-47-LATE"]
+    assert fired(dict(hearing, hearing_held_at=None)) == ["LIC-47-LATE"]  # open at the audit date
+    assert fired(rec(permit_expires_at=decided)) == []
+    assert fired(rec(permit_expires_at=decided - __import__("datetime").timedelta(days=1))) == ["LIC-50-RENEWAL"]
+
+
+def test_warnings_on_open_cases():
+    open_case = rec(decision=None, decided_at=None)
+    d17, d16 = oracle.add_workdays(AS_OF, -17), oracle.add_workdays(AS_OF, -16)
+    assert fired(dict(open_case, received_at=d17, accepted_at=d17)) == ["WARN-DUE-SOON"]
+    assert fired(dict(open_case, received_at=d16, accepted_at=d16)) == []
+    d30, d31 = oracle.add_workdays(AS_OF, -30), oracle.add_workdays(AS_OF, -31)
+    assert fired(dict(open_case, received_at=d30, accepted_at=d30)) == ["FP-1", "LIC-42-PENDING"]
+    assert fired(dict(open_case, received_at=d31, accepted_at=d31)) == ["FP-1", "LIC-42-PENDING", "WARN-RED"]
+
+
+def test_changed_prohibitions_and_window():
+    refused = rec(acceptance="不予受理", decision=None, decided_at=None, refusal_reason_given=True)
+    assert fired(refused) == ["FP-1"]
+    assert fired(dict(refused, refusal_ground="不属于本机关职权")) == []
+    assert fired(dict(refused, refusal_ground="不需要许可")) == []
+    assert fired(dict(refused, refusal_ground="材料不齐全")) == ["FP-1"]
+    incomplete = rec(materials_complete=False)
+    assert fired(incomplete) == ["FP-2"]
+    assert fired(dict(incomplete, supplement_notices=1, first_notice_at=D(2025, 3, 4))) == []
+    no_window = rec(window=None)
+    assert fired(no_window) == ["SIX-WINDOW"]
+    assert fired(dict(no_window, handling_form="窗口办理")) == ["SIX-WINDOW"]
+    assert fired(dict(no_window, handling_form="网上办理")) == []
+    assert fired(dict(no_window, handling_form="邮寄")) == []
+
+
+@pytest.mark.parametrize(
+    "decided, overdue, open_overdue, prohibited, grade",
+    [(100, 2, 0, 0, "优秀"), (100, 2, 0, 1, "良好"), (100, 3, 0, 0, "良好"), (100, 5, 0, 0, "良好"),
+     (100, 6, 0, 0, "合格"), (100, 10, 0, 0, "合格"), (100, 11, 0, 0, "不合格"),
+     (98, 0, 2, 0, "优秀"), (97, 0, 3, 0, "良好"),  # an open overdue case counts as late
+     (0, 0, 0, 0, "不评定"), (0, 0, 1, 0, "不合格")],
+)  # fmt: skip
+def test_grades(decided, overdue, open_overdue, prohibited, grade):
+    assert oracle.grade(decided, overdue, open_overdue, prohibited) == grade
 
 
 # ---------------------------------------------------------------------------------------
@@ -454,8 +565,8 @@ def test_boundary_cases_match_their_declared_rules():
 COMMITTED = [
     # (data file, expected file, rows, format, encoding)
     ("sample.csv", "sample.expected.jsonl", 3000, "csv", "gbk"),
-    ("small.jsonl", "small.expected.jsonl", 80, "jsonl", "utf-8"),
-    ("small.xlsx", "small.xlsx.expected.jsonl", 80, "xlsx", "utf-8"),
+    ("small.jsonl", "small.expected.jsonl", 160, "jsonl", "utf-8"),
+    ("small.xlsx", "small.xlsx.expected.jsonl", 160, "xlsx", "utf-8"),
 ]
 
 
