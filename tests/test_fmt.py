@@ -282,7 +282,7 @@ def test_long_assert_breaks_like_a_pattern():
     common = Path(__file__).resolve().parents[1] / "rules" / "common.rules"
     text = format_source(common.read_text(encoding="utf-8"))
     assert "  assert case_elapsed(case_id: r.case_id,\n" in text
-    assert "                      unit: u.unit)\n" in text
+    assert "                      unit: \"工作日\")\n" in text
 
 
 def test_chinese_identifiers_and_keywords_are_spaced():
