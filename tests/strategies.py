@@ -193,7 +193,10 @@ def actions() -> st.SearchStrategy:
     return st.one_of(
         st.builds(A.Assert, fact_literals()),
         st.builds(A.Report, identifiers(), templates()),
-    )
+        # `report ... with (...)`: the finding's data
+        st.builds(A.Report, identifiers(), templates(),
+                  data=st.lists(field_values(), min_size=1, max_size=3).map(tuple)),
+    )  # fmt: skip
 
 
 @cache
