@@ -214,3 +214,21 @@ def test_dept_score_data_in_every_format(reports):
         assert sheet[department][-1] == data["grade"]
         rate = data["on_time_rate"]
         assert sheet[department][at] == (None if rate is None else pytest.approx(float(rate)))
+
+
+def test_the_history_stores_each_departments_grade_and_figures(tmp_path):
+    """#15's history takes DEPT-SCORE's grade and data through engine/reports/grades.py."""
+    import sqlite3
+
+    small = ROOT / "fixtures" / "approvals" / "small.jsonl"
+    db = tmp_path / "h.db"
+    _run("audit", str(small), "--as-of", AS_OF, "--format", "json", "-o", str(tmp_path / "r.json"),
+         "--history", str(db), "--no-config")  # fmt: skip
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT department, grade, grade_data FROM run_departments").fetchall()
+    stored = {d: (g, json.loads(data, parse_float=Decimal) if data else None) for d, g, data in rows}
+    want = _expected_scores()
+    for department, data in want.items():
+        grade, figures = stored[department]
+        assert grade == data["grade"]
+        assert figures == {k: v for k, v in data.items() if k != "grade"}

@@ -35,11 +35,11 @@ class DepartmentRow:
 
     @property
     def on_time_rate(self) -> float | None:
-        """The grade's own on-time rate when the packs report one (DEPT-SCORE), else the
-        share of cases not overdue at the audit date."""
+        """The grade's own on-time rate when the packs report one (DEPT-SCORE's data gives
+        it in percent), else the share of cases not overdue at the audit date."""
         given = self.grade_data.get("on_time_rate")
         if isinstance(given, (int, float)) and not isinstance(given, bool):
-            return given / 100 if given > 1 else float(given)
+            return given / 100
         return 1 - self.overdue_cases / self.cases if self.cases else None
 
     @property
