@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ import orjson
 
 from ..findings import DATE_FIELDS, Finding
 from ..ir.evaluate import compile_expr, literal_value, render_value
+from ..ir.order import recursive
 from .durable_backend import Ruleset, engine_value, plan
 
 
@@ -34,6 +35,12 @@ class Fact:
     origin: dict  # input: {"file", "row"|"line"}; derived: {"rule", "from": [Fact]}
     fid: int = 0
     payload: str | None = None  # the serialised engine fact, made once
+    # its place in fact order (docs/language.md): input facts (-1, position); derived facts
+    # and findings (stratum, depth, rule order, keys of the facts of their first match)
+    key: tuple = ()
+    depth: int = 0  # derivation steps within its stratum (0: from an earlier stratum or input)
+    derivations: list = field(default_factory=list)  # (rule, matched facts, env) while its stratum runs
+    subject: Fact | None = None  # a finding's subject
 
 
 def input_fact(type_: str, values: dict, **origin) -> Fact:
@@ -46,12 +53,95 @@ class CaseResult:
     facts: list[Fact]
 
 
+class Session:
+    """What one session holds: its facts (input, derived, findings as facts), the derived
+    facts by value and the findings by (rule, subject), and the findings made."""
+
+    def __init__(self, inputs: list[Fact]):
+        self.facts: list[Fact] = []
+        self.by_id: dict[int, Fact] = {}
+        self.counter = itertools.count(1)
+        self.derived: dict = {}  # (type, values) -> Fact
+        self.reports: dict = {}  # (rule id, subject fid) -> finding Fact
+        self.findings: list[Finding] = []
+        for i, f in enumerate(inputs):
+            f.key = (-1, i)
+            self.add(f)
+
+    def add(self, fact: Fact) -> None:
+        fact.fid = next(self.counter)
+        fact.payload = None
+        self.facts.append(fact)
+        self.by_id[fact.fid] = fact
+
+    def settle(self, new: list[Fact], recursive: bool, program: CompiledProgram, ctx: Context) -> None:
+        """After a stratum: give each fact it derived the origin of its first derivation and
+        its key in fact order, then make the findings it reported, in fact order
+        (docs/language.md, "Which match a rule uses"). In a recursive stratum (rules that
+        derive facts from facts they derive themselves) derivations in fewer steps come
+        first, so that no fact is first derived from itself."""
+        if not new:
+            return
+        mine = {id(f) for f in new}
+        depth: dict[int, int] = {}
+        if recursive:
+            changed = True
+            while changed:  # the fewest derivation steps (Bellman-Ford over the derivations)
+                changed = False
+                for f in new:
+                    for _, matched, _, _ in f.derivations:
+                        d = 1
+                        for g in matched:
+                            if id(g) in mine:
+                                dg = depth.get(id(g))
+                                if dg is None:
+                                    break
+                                d = max(d, dg + 1)
+                        else:
+                            if d < depth.get(id(f), d + 1):
+                                depth[id(f)] = d
+                                changed = True
+
+        def steps(matched) -> int:
+            if not recursive:
+                return 0
+            return max((depth[id(g)] + 1 for g in matched if id(g) in mine), default=1)
+
+        def settle(f: Fact) -> tuple:
+            if f.key or id(f) not in mine:
+                return f.key
+            d = depth.get(id(f), 0)
+            best = None
+            for deriv in f.derivations:
+                rule, matched = deriv[0], deriv[1]
+                if steps(matched) == d:
+                    k = (rule["order"], tuple(settle(g) for g in matched))
+                    if best is None or k < best[0]:
+                        best = (k, deriv)
+            (order, keys), (rule, matched, env, spec) = best
+            f.key, f.depth = (order, d, keys), d
+            f.origin["rule"] = rule["id"]
+            f.origin["from"] = matched
+            f.derivations = [] if f.subject is None else [(rule, matched, env, spec)]
+            return f.key
+
+        for f in new:
+            settle(f)
+        for f in sorted(new, key=lambda f: f.key):
+            if f.subject is not None:
+                rule, matched, env, spec = f.derivations[0]
+                f.derivations = []
+                message = "".join(p if isinstance(p, str) else render_value(p(None, env, ctx)) for p in spec)
+                self.findings.append(program._finding(rule, f.subject, message, matched))
+
+
 @dataclass
 class _Stratum:
     ruleset: Ruleset | None  # the stratum's one ruleset; None when it takes several
     types: set[str]
     negated: set[str]
     parts: list[tuple[Ruleset, set[str]]]  # the rulesets, each with the types it matches
+    recursive: bool = False  # some rule matches facts that rules of this stratum derive from it
 
 
 class CompiledProgram:
@@ -103,7 +193,7 @@ class CompiledProgram:
             negated = {p["type"] for r in group for p in r["patterns"] if p["kind"] == "not"}
             parts = [(Ruleset(part, self.type_codes), {p["type"] for r in part for p in r["patterns"]})
                      for part in plan(group, self.type_codes)]  # fmt: skip
-            out.append(_Stratum(parts[0][0] if len(parts) == 1 else None, types, negated, parts))
+            out.append(_Stratum(parts[0][0] if len(parts) == 1 else None, types, negated, parts, recursive(group)))
         return out
 
     def _compile_summary(self, s):
@@ -130,25 +220,20 @@ class CompiledProgram:
         return fact.payload
 
     # ---- sessions ----
-    def run_session(self, inputs: list[Fact], ctx: Context, strata: list[_Stratum]) -> CaseResult:
-        sid = "0"  # one session, emptied after each case (see Ruleset.retract)
-        facts: list[Fact] = []
-        by_id: dict[int, Fact] = {}
-        seen_derived: set = set()
-        reported: set = set()
-        findings: list[Finding] = []
-        counter = itertools.count(1)
+    def run_session(self, inputs: list[Fact], ctx: Context, strata: list[_Stratum],
+                    prior: Session | None = None) -> CaseResult:  # fmt: skip
+        """Run `strata` over one session's input facts (or over what `prior`, a session
+        begun by another strategy, holds already) and return its findings and facts.
 
-        def add(fact: Fact) -> bool:
-            fact.fid = next(counter)
-            fact.payload = None
-            facts.append(fact)
-            by_id[fact.fid] = fact
-            return True
-
-        for f in inputs:
-            add(f)
+        The engine's firing order decides nothing: every match is collected while a
+        stratum runs, and when it is done each derived fact and each finding takes the
+        first of its matches in match order (docs/language.md, "Which match a rule uses"):
+        its origin, the trace it shows and the message it renders."""
+        session = prior or Session(inputs)
+        facts, by_id = session.facts, session.by_id
         pending: list[Fact] = []
+        derived: dict = session.derived
+        reports: dict = session.reports
 
         def on_match(rule: dict, bindings: dict):
             env = {}
@@ -167,25 +252,26 @@ class CompiledProgram:
                         if v is not None:
                             values[name] = v
                     key = (target, tuple(sorted((k, _hashable(v)) for k, v in values.items())))
-                    if key in seen_derived:
-                        continue
-                    seen_derived.add(key)
-                    fact = Fact(target, values, {"rule": rule["id"], "from": matched})
-                    add(fact)
-                    pending.append(fact)
+                    fact = derived.get(key)
+                    if fact is None:
+                        fact = Fact(target, values, {"rule": rule["id"], "from": matched})
+                        derived[key] = fact
+                        session.add(fact)
+                        pending.append(fact)
+                    if not fact.key:  # not settled in an earlier stratum
+                        fact.derivations.append((rule, matched, None, None))
                 else:
                     subject = by_id[_local_id(bindings[target]["id"])]
-                    if (rule["id"], subject.fid) in reported:
-                        continue
-                    reported.add((rule["id"], subject.fid))
-                    message = "".join(p if isinstance(p, str) else render_value(p(None, env, ctx)) for p in spec)
-                    finding = self._finding(rule, subject, message, matched)
-                    findings.append(finding)
-                    ffact = Fact("finding", {**subject.values, "rule": rule["id"], "severity": rule["severity"],
-                                             "tags": list(rule["tags"])}, {"rule": rule["id"], "from": matched,
-                                                                           "finding": True})  # fmt: skip
-                    add(ffact)
-                    pending.append(ffact)
+                    ffact = reports.get((rule["id"], subject.fid))
+                    if ffact is None:
+                        ffact = Fact("finding", {**subject.values, "rule": rule["id"], "severity": rule["severity"],
+                                                 "tags": list(rule["tags"])},
+                                     {"rule": rule["id"], "from": matched, "finding": True})  # fmt: skip
+                        ffact.subject = subject
+                        reports[(rule["id"], subject.fid)] = ffact
+                        session.add(ffact)
+                        pending.append(ffact)
+                    ffact.derivations.append((rule, matched, env, spec))
 
         for stratum in strata:
             ruleset = stratum.ruleset
@@ -193,27 +279,34 @@ class CompiledProgram:
             todo = [f for f in facts if f.type in stratum.negated]
             todo += [f for f in facts if f.type in stratum.types and f.type not in stratum.negated]
             pending.clear()
+            start = len(facts)
             if ruleset is None:
-                self._run_parts(stratum, todo, pending, sid, ctx, on_match)
-                continue
-            # _run_parts with one part, without routing each fact: one loop serving both
-            # measured 4 % slower on every case (benchmarks/engine_alone.py)
-            i = 0
-            asserted = []
-            try:
-                while i < len(todo):
-                    payload = self._payload(todo[i], sid, ctx)
-                    asserted.append(payload)
-                    ruleset.assert_fact(payload, on_match)
-                    i += 1
-                    if i == len(todo) and pending:
-                        todo.extend(f for f in pending if f.type in stratum.types)
-                        pending.clear()
-            finally:
-                # whatever an action raised, the next case must find the session empty:
-                # facts left behind would join with its facts, or be taken for its own
-                ruleset.retract(asserted)
-        return CaseResult(findings, facts)
+                self._run_parts(stratum, todo, pending, "0", ctx, on_match)
+            else:
+                self._run_one(ruleset, stratum, todo, pending, ctx, on_match)
+            session.settle(facts[start:], stratum.recursive, self, ctx)
+        return CaseResult(session.findings, facts)
+
+    def _run_one(self, ruleset: Ruleset, stratum: _Stratum, todo: list[Fact], pending: list[Fact], ctx: Context,
+                 on_match) -> None:  # fmt: skip
+        """_run_parts with one part, without routing each fact: one loop serving both
+        measured 4 % slower on every case (benchmarks/engine_alone.py)."""
+        sid = "0"  # one session, emptied after each case (see Ruleset.retract)
+        i = 0
+        asserted = []
+        try:
+            while i < len(todo):
+                payload = self._payload(todo[i], sid, ctx)
+                asserted.append(payload)
+                ruleset.assert_fact(payload, on_match)
+                i += 1
+                if i == len(todo) and pending:
+                    todo.extend(f for f in pending if f.type in stratum.types)
+                    pending.clear()
+        finally:
+            # whatever an action raised, the next case must find the session empty:
+            # facts left behind would join with its facts, or be taken for its own
+            ruleset.retract(asserted)
 
     def _run_parts(self, stratum: _Stratum, todo: list[Fact], pending: list[Fact], sid: str, ctx: Context,
                    on_match) -> None:  # fmt: skip
