@@ -75,6 +75,11 @@ class Compiler:
         types = {t: {"fields": dict(sorted(f.items()))} for t, f in sorted(self.keys.fields.items())}
         for t, items in sorted(self.keys.computed_ir.items()):
             types.setdefault(t, {"fields": {}})["computed"] = items
+        for rule in rules:  # the declared field types of derived facts, for strategies that type columns
+            for a in rule["actions"]:
+                if "assert" in a:
+                    declared = self.base.types[a["assert"]].fields
+                    types.setdefault(a["assert"], {"fields": {}})["declared"] = dict(sorted(declared.items()))
         return {"version": IR_VERSION, "types": types, "rules": rules, "summaries": summaries}
 
     # ---- expressions ----

@@ -32,7 +32,9 @@ def recursive(rules: list[dict]) -> bool:
     needs = {r["id"]: set() for r in rules}
     for r in rules:
         for p in r["patterns"]:
-            if p["kind"] != "not":
+            # the findings a rule matches are all made in earlier strata (the checker's
+            # strata put a finding's consumers after its producers)
+            if p["kind"] != "not" and p["type"] != "finding":
                 needs[r["id"]] |= makers.get(p["type"], set())
     state: dict[str, int] = {}
 

@@ -48,6 +48,7 @@ from ..sources.open import open_records
 from ..sources.records import RecordSource, Reject, Span, _SeenIds
 
 DEFAULT_CHUNK = 2000
+DEFAULT_COLUMN_CHUNK = 20000  # rows per chunk when the column strategy may run
 EXECUTORS = ("local", "dask")
 
 
@@ -122,6 +123,7 @@ def evaluate_chunk(
 ) -> ChunkResult:
     """Evaluate one chunk of rows (Row or Reject): the unit of work of every executor."""
     out = ChunkResult(index, [], [], program.new_summary_state(), {})
+    rows = []
     for item in items:
         out.rows_read += 1
         if isinstance(item, Reject):
@@ -132,10 +134,18 @@ def evaluate_chunk(
         dept = item.values.get("department")
         if dept is not None:
             out.departments[dept] = out.departments.get(dept, 0) + 1
-        case = program.run_case([input_fact("record", item.values, file=file, row=item.row)], ctx)
-        out.findings.extend(case.findings)
-        program.add_to_summaries(out.summary_state, case, ctx)
-        out.rows_evaluated += 1
+        rows.append(item)
+    plan = getattr(program, "column_plan", None)
+    done = plan.run(rows, file, ctx) if plan is not None and rows else None
+    if done is not None:  # the column strategy (engine/run/columns.py)
+        out.findings.extend(done[0])
+        CompiledProgram.merge_summaries(out.summary_state, done[1])
+    else:
+        for item in rows:
+            case = program.run_case([input_fact("record", item.values, file=file, row=item.row)], ctx)
+            out.findings.extend(case.findings)
+            program.add_to_summaries(out.summary_state, case, ctx)
+    out.rows_evaluated += len(rows)
     out.findings.sort(key=lambda f: f.sort_key())
     _count(out.by_rule, out.findings)
     return out
@@ -143,20 +153,24 @@ def evaluate_chunk(
 
 def evaluate_range(program: CompiledProgram, ctx: Context, source: RecordSource, file: str, index: int,
                    start: int, end: int, base: tuple[int, int] | None = None,
-                   prior: dict[int, int] | None = None) -> ChunkResult:  # fmt: skip
+                   prior: dict[int, int] | None = None, seen: _SeenIds | None = None) -> ChunkResult:  # fmt: skip
     """Evaluate the records of a CSV or JSONL file that start in the byte range [start, end).
 
     Without `base`, rows and lines are numbered from the range's own start. With it (rows
     and physical lines before `start`) they are the file's numbers, and `prior` maps the
-    digests of case ids seen before `start` that occur in the range to their first rows."""
+    digests of case ids seen before `start` that occur in the range to their first rows;
+    or `seen` holds every case id before `start` (a serial reader's table)."""
     rows, lines = base or (0, 0)
-    seen = _SeenIds(bits=10)
-    for h, row in (prior or {}).items():
-        seen.add_digest(h, row)
+    if seen is None:
+        seen = _SeenIds(bits=10)
+        for h, row in (prior or {}).items():
+            seen.add_digest(h, row)
     seen.start_journal()
     span = Span()
-    items = (item for item, _ in source.read(start, end, rows=rows, lines=lines, seen=seen, span=span))
-    out = evaluate_chunk(program, ctx, file, index, items)
+    out = _evaluate_columns(program, ctx, source, file, index, start, end, rows, lines, seen, span)
+    if out is None:
+        items = (item for item, _ in source.read(start, end, rows=rows, lines=lines, seen=seen, span=span))
+        out = evaluate_chunk(program, ctx, file, index, items)
     out.start, out.stop, out.lines = span.start, span.stop, span.lines
     out.base, out.claims = (rows, lines), seen.journal
     # pickled here, where the work is spread: the client writes them to its spool as
@@ -166,6 +180,43 @@ def evaluate_range(program: CompiledProgram, ctx: Context, source: RecordSource,
         f.fingerprint()
     out.findings = pickle.dumps(out.findings, protocol=pickle.HIGHEST_PROTOCOL)
     return out
+
+
+def _evaluate_columns(program, ctx, source, file, index, start, end, rows, lines, seen, span) -> ChunkResult | None:
+    """A byte range read by the column reader and evaluated by the column strategy, or
+    None: the row reader and `evaluate_chunk` take it (engine/sources/columnreader.py)."""
+    plan = getattr(program, "column_plan", None)
+    if plan is None or not plan.complete or source.format != "csv":
+        return None
+    from ..sources.columnreader import read_columns
+
+    read = read_columns(source, start, end, rows, lines, seen, span)
+    if read is None:
+        return None
+    out = ChunkResult(index, [], read.rejects, program.new_summary_state(), {}, rows_read=read.rows_read,
+                      rows_evaluated=read.table.height, unknown=read.unknown)  # fmt: skip
+    if "department" in read.table.columns:
+        for dept, n in read.table.group_by("department").len().drop_nulls("department").iter_rows():
+            out.departments[dept] = n
+    done = plan.run_table(read.table, read.values, file, ctx)
+    if done is None:  # the Rete engine, on the rows as read
+        for item in _rows_of(read):
+            case = program.run_case([input_fact("record", item.values, file=file, row=item.row)], ctx)
+            out.findings.extend(case.findings)
+            program.add_to_summaries(out.summary_state, case, ctx)
+    else:
+        out.findings.extend(done[0])
+        CompiledProgram.merge_summaries(out.summary_state, done[1])
+    out.findings.sort(key=lambda f: f.sort_key())
+    _count(out.by_rule, out.findings)
+    return out
+
+
+def _rows_of(read):
+    from ..sources.records import Row
+
+    numbers = read.table.get_column("_row").to_list()
+    return [Row(n, read.values(k)) for k, n in enumerate(numbers)]
 
 
 def renumber(result: ChunkResult, rows: int, lines: int) -> None:
@@ -219,9 +270,9 @@ def _shift_trace_rows(facts, drows: int) -> None:
 # ---- what every worker holds: compiled programs and open sources ----
 
 
-def program_spec(ir: dict, severity, calendar, as_of: dt.date) -> tuple[str, bytes]:
+def program_spec(ir: dict, severity, calendar, as_of: dt.date, engine: str = "auto") -> tuple[str, bytes]:
     """(token, pickled program): what a worker needs to compile a program, once."""
-    data = pickle.dumps((ir, severity, calendar, as_of), protocol=pickle.HIGHEST_PROTOCOL)
+    data = pickle.dumps((ir, severity, calendar, as_of, engine), protocol=pickle.HIGHEST_PROTOCOL)
     return hashlib.sha256(data).hexdigest(), data
 
 
@@ -244,8 +295,10 @@ def worker_program(token: str, spec: bytes | None) -> tuple[CompiledProgram, Con
     """The compiled program of `token`, from `spec` or from what the worker was given."""
 
     def make():
-        ir, severity, calendar, as_of = pickle.loads(spec if spec is not None else _SPECS[token])
-        return CompiledProgram(ir, severity), Context(calendar, as_of)
+        ir, severity, calendar, as_of, engine = pickle.loads(spec if spec is not None else _SPECS[token])
+        program, ctx = CompiledProgram(ir, severity), Context(calendar, as_of)
+        program.column_plan = column_plan(program, ctx, engine)
+        return program, ctx
 
     return _cached("programs", token, make)
 
@@ -274,6 +327,17 @@ def run_chunk(token: str, spec: bytes, file: str, index: int, items: list) -> Ch
 
 
 _SPECS: dict[str, bytes] = {}  # in a pool worker: the programs it may be asked to run
+
+
+def column_plan(program: CompiledProgram, ctx: Context, engine: str):
+    """The column strategy's plan for a program (`--engine auto|columns`), or None: Rete
+    runs every stratum (`--engine rete`, or no stratum translates)."""
+    if engine == "rete":
+        return None
+    from ..run.columns import ColumnPlan
+
+    plan = ColumnPlan(program, ctx)
+    return plan if plan.usable else None
 
 
 def _init_worker(parent: int, programs: dict[str, bytes]) -> None:
@@ -674,10 +738,10 @@ class _Run:
 
 
 def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, sheet=None,
-                aliases=None, chunk_size: int = DEFAULT_CHUNK, jobs: int = 1, severity=None,
+                aliases=None, chunk_size: int | None = None, jobs: int = 1, severity=None,
                 calendar_path=None, calendar_data=None, on_progress=None,
                 spool_dir: str | None = None, executor: str = "local", scheduler: str | None = None,
-                checkpoint: str | None = None, render=None) -> AuditResult:  # fmt: skip
+                checkpoint: str | None = None, render=None, engine: str = "auto") -> AuditResult:  # fmt: skip
     """Audit record files. `jobs` worker processes (`executor="local"`), or the workers of a
     Dask cluster (`executor="dask"`: `scheduler` address, or a LocalCluster of `jobs`
     processes); `checkpoint` a directory to commit progress to and resume from.
@@ -685,6 +749,9 @@ def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, 
     as each chunk is consumed: `AuditResult.rendered`.
     `calendar_path` and `calendar_data` are accepted for compatibility: the calendar object
     itself is what workers receive."""
+    if chunk_size is None:
+        # the column strategy pays a fixed cost per chunk (one pass of each rule over it)
+        chunk_size = DEFAULT_CHUNK if _engine(engine) == "rete" else DEFAULT_COLUMN_CHUNK
     if chunk_size < 1:
         raise XukeError("--chunk-size must be at least 1")
     ctx = Context(calendar, as_of)
@@ -708,7 +775,7 @@ def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, 
         key = frozenset(skipped_by_file[-1])
         if key not in programs:
             programs[key] = program_spec(
-                compile_rules(base, set(base.rules) - key), severity, calendar, as_of
+                compile_rules(base, set(base.rules) - key), severity, calendar, as_of, _engine(engine)
             )
     skipped_all = {r: why for skipped in skipped_by_file for r, why in skipped.items()}
     store = None
@@ -728,7 +795,9 @@ def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, 
                     run.next_file(index)
                 source = open_source(file)
                 token, spec = programs[frozenset(skipped_by_file[index])]
-                if isinstance(pool, SerialExecutor):
+                if isinstance(pool, SerialExecutor) and source.format == "csv" and _columns_complete(token, spec):
+                    _serial_ranges(run, index, file, source, worker_program(token, spec), chunk_size)
+                elif isinstance(pool, SerialExecutor):
                     _serial_file(run, index, file, source, worker_program(token, spec), chunk_size)
                 elif not source.ranged:
                     _chunked_file(run, index, file, source, pool, token, chunk_size)
@@ -801,6 +870,26 @@ def _serial_file(run: _Run, index: int, file: str, source: RecordSource, compile
         result = evaluate_chunk(program, ctx, file, chunks, chunk)
         pos, lines = (span.stop, span.lines) if source.ranged else (None, None)
         run.consume(file, result, _position(index, pos, chunk[-1].row, lines, chunks + 1), seen)
+
+
+def _serial_ranges(run: _Run, index: int, file: str, source: RecordSource, compiled, chunk_size: int) -> None:
+    """A CSV file for the column strategy, read from start to end in byte ranges of about
+    `chunk_size` rows (the column reader reads a range at once), in this process."""
+    program, ctx = compiled
+    p = run.position
+    start, first_lines = source.data_start
+    pos = start if p["pos"] is None else p["pos"]
+    rows, lines, chunks = p["rows"], first_lines if p["lines"] is None else p["lines"], p["chunks"]
+    seen = run.seen_ids()
+    size = os.path.getsize(file)
+    step = range_bytes(source, chunk_size)
+    while pos < size:
+        result = evaluate_range(program, ctx, source, file, chunks, pos, min(pos + step, size), (rows, lines),
+                                seen=seen)  # fmt: skip
+        pos, rows, lines, chunks = result.stop, rows + result.rows_read, result.lines, chunks + 1
+        run.consume(file, result, _position(index, pos, rows, lines, chunks), seen)
+        if result.stop <= result.start:  # nothing read: only blank lines were left
+            break
 
 
 def _position(file, pos, rows, lines, chunks) -> dict:
@@ -893,6 +982,19 @@ def _reject(file: str, r: Reject) -> dict:
     if r.sheet is not None:
         out["sheet"], out["sheet_row"] = r.sheet, r.line
     return out
+
+
+def _columns_complete(token: str, spec: bytes) -> bool:
+    plan = getattr(worker_program(token, spec)[0], "column_plan", None)
+    return plan is not None and plan.complete
+
+
+def _engine(engine: str) -> str:
+    from ..run.columns import ENGINES
+
+    if engine not in ENGINES:
+        raise XukeError(f"unknown engine {engine!r} (expected one of: {', '.join(ENGINES)})")
+    return engine
 
 
 def _fingerprint(base: RuleBase, files, calendar, as_of, encoding, sheet, aliases, severity) -> str:
