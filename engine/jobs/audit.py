@@ -45,6 +45,7 @@ from ..lang.checker import RuleBase
 from ..run import sealed
 from ..run.runtime import CompiledProgram, Context, input_fact
 from ..sources.open import open_records
+from ..sources.csvreader import line_start
 from ..sources.records import RecordSource, Reject, Span, _SeenIds
 
 DEFAULT_CHUNK = 2000
@@ -116,6 +117,9 @@ class ChunkResult:
     claims: tuple | None = None
     # keys with no canonical field met in the rows (a JSONL file's keys vary by line)
     unknown: set = field(default_factory=set)
+    # the findings' report lines rendered by the worker (numbered from `base`), and their severities
+    rendered: bytes | None = None
+    severities: tuple = ()
 
 
 def evaluate_chunk(
@@ -153,7 +157,8 @@ def evaluate_chunk(
 
 def evaluate_range(program: CompiledProgram, ctx: Context, source: RecordSource, file: str, index: int,
                    start: int, end: int, base: tuple[int, int] | None = None,
-                   prior: dict[int, int] | None = None, seen: _SeenIds | None = None) -> ChunkResult:  # fmt: skip
+                   prior: dict[int, int] | None = None, seen: _SeenIds | None = None,
+                   render=None) -> ChunkResult:  # fmt: skip
     """Evaluate the records of a CSV or JSONL file that start in the byte range [start, end).
 
     Without `base`, rows and lines are numbered from the range's own start. With it (rows
@@ -178,6 +183,11 @@ def evaluate_range(program: CompiledProgram, ctx: Context, source: RecordSource,
     # with them, so the client's serial report does not hash each finding again
     for f in out.findings:
         f.fingerprint()
+    if render is not None:
+        # the report's lines too, numbered from `base`: the client writes them as they
+        # are when `base` proves right (no unpickling and rendering in the client)
+        out.rendered = render(out.findings)
+        out.severities = tuple(sorted({f.severity for f in out.findings}))
     out.findings = pickle.dumps(out.findings, protocol=pickle.HIGHEST_PROTOCOL)
     return out
 
@@ -314,10 +324,11 @@ def worker_source(path: str, read: tuple) -> RecordSource:
 
 
 def run_range(token: str, spec: bytes, file: str, read: tuple, index: int, start: int, end: int,
-              base=None, prior=None) -> ChunkResult:  # fmt: skip
+              base=None, prior=None, render=None) -> ChunkResult:  # fmt: skip
     """A task: one byte range of a file, on whatever worker runs it."""
     program, ctx = worker_program(token, spec)
-    return evaluate_range(program, ctx, worker_source(file, read), file, index, start, end, base, prior)
+    return evaluate_range(program, ctx, worker_source(file, read), file, index, start, end, base, prior,
+                          render=render)  # fmt: skip
 
 
 def run_chunk(token: str, spec: bytes, file: str, index: int, items: list) -> ChunkResult:
@@ -692,7 +703,12 @@ class _Run:
             if len(merged) > MAX_UNKNOWN_COLUMNS:
                 t.unknown_more[file] = True
         self.findings.add(result.findings, sum(result.by_rule.values()), result.shift)
-        if self.render is not None:
+        if self.render is not None and result.rendered is not None and not result.shift:
+            for severity in result.severities:
+                if severity not in self.totals.severities:
+                    self.totals.severities.append(severity)
+            self.rendered.add(result.rendered, sum(result.by_rule.values()))
+        elif self.render is not None:
             self.add_rendered(result.findings, result.shift)
         self.rejects.add([_reject(file, r) for r in result.rejects])
         self.position = position
@@ -885,7 +901,7 @@ def _serial_ranges(run: _Run, index: int, file: str, source: RecordSource, compi
     step = range_bytes(source, chunk_size)
     while pos < size:
         result = evaluate_range(program, ctx, source, file, chunks, pos, min(pos + step, size), (rows, lines),
-                                seen=seen)  # fmt: skip
+                                seen=seen, render=run.render)  # fmt: skip
         pos, rows, lines, chunks = result.stop, rows + result.rows_read, result.lines, chunks + 1
         run.consume(file, result, _position(index, pos, rows, lines, chunks), seen)
         if result.stop <= result.start:  # nothing read: only blank lines were left
@@ -950,11 +966,20 @@ def _ranged_file(run: _Run, index: int, file: str, source: RecordSource, pool, t
     step = range_bytes(source, chunk_size)
     read = (source.encoding, tuple(sorted((aliases or {}).items())))  # every worker reads as detected here
 
+    render = run.render
+    known = [pos, rows, lines]  # the last range boundary whose numbers are known
+    counter = _LineCounter(file)
+
     def tasks():
         n, s = chunks, pos
         while s < size:
             e = min(s + step, size)
-            yield n, s, e, pool.submit(run_range, token, file, read, n, s, e)
+            # the numbers before the range, supposing each line from the last known
+            # boundary on is one row: then the worker's lines are final and need no
+            # renumbering here (it is checked as the range is consumed)
+            ahead = counter.lines_between(known[0], line_start(file, s)) if s > known[0] else 0
+            guess = (known[1] + ahead, known[2] + ahead)
+            yield n, s, e, pool.submit(run_range, token, file, read, n, s, e, guess, None, render)
             n, s = n + 1, e
 
     for n, _s, e, future in _bounded(tasks(), 2 * pool.workers + 1):
@@ -968,11 +993,14 @@ def _ranged_file(run: _Run, index: int, file: str, source: RecordSource, pool, t
                 prior.update(clash)
             # evaluate it again knowing what came before: the rows and lines before it,
             # and the ids of earlier ranges that it repeats
-            result = pool.submit(run_range, token, file, read, n, pos, e, (rows, lines), prior).result()
+            result = pool.submit(run_range, token, file, read, n, pos, e, (rows, lines), prior, render).result()
+        if result.base != (rows, lines):
+            result.rendered = None  # numbered from a wrong guess: rendered again here
         renumber(result, rows, lines)
         for h, row in zip(*result.claims):
             seen.add_digest(h, row)
         pos, rows, lines = result.stop, rows + result.rows_read, result.lines
+        known[:] = pos, rows, lines
         run.consume(file, result, _position(index, pos, rows, lines, n + 1), seen)
 
 
@@ -982,6 +1010,37 @@ def _reject(file: str, r: Reject) -> dict:
     if r.sheet is not None:
         out["sheet"], out["sheet_row"] = r.sheet, r.line
     return out
+
+
+class _LineCounter:
+    """Physical lines between two offsets of a file, counted by reading it forward (the
+    audit process reads each byte once more; a worker reads its own range)."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.at = self.count = 0  # lines in [0, at)
+        self.memo: dict[int, int] = {0: 0}
+
+    def lines_between(self, a: int, b: int) -> int:
+        return self._before(b) - self._before(a)
+
+    def _before(self, offset: int) -> int:
+        if offset in self.memo:
+            return self.memo[offset]
+        if offset < self.at:  # a boundary behind the count, never asked for: count afresh
+            self.at = self.count = 0
+        with open(self.path, "rb") as fh:
+            fh.seek(self.at)
+            while self.at < offset:
+                block = fh.read(min(1 << 20, offset - self.at))
+                if not block:
+                    break
+                self.count += block.count(b"\n")
+                self.at += len(block)
+        if len(self.memo) > 64:  # only recent boundaries are asked for again
+            self.memo = dict(list(self.memo.items())[-32:])
+        self.memo[offset] = self.count
+        return self.count
 
 
 def _columns_complete(token: str, spec: bytes) -> bool:
