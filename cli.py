@@ -492,6 +492,12 @@ def _cmd_audit(args) -> int:
     cfg = _config(args)
     packs = load_packs(args.rules or None, config=cfg)
     sources = _audit_inputs(args, cfg)
+    if args.engine == "columns":
+        from xuke.api import as_of_date
+        from xuke.jobs.audit import engine_report
+
+        for line in engine_report(packs.base, cfg.work_calendar(args.calendar), as_of_date(args.as_of)):
+            print(line, file=sys.stderr)
     render = None
     if _lines_as_they_come(args, cfg):
         from xuke.reports.jsonout import render_jsonl as render

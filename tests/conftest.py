@@ -15,6 +15,11 @@ if "XUKE_KEY_FILE" not in os.environ:
     import tempfile
 
     os.environ["XUKE_KEY_FILE"] = os.path.join(tempfile.mkdtemp(prefix="xuke-test-key-"), "checkpoint.key")
+# and their own cache of parsed rule files (engine/jobs/packcache.py), not the user's
+if "XUKE_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["XUKE_CACHE_DIR"] = os.path.join(tempfile.mkdtemp(prefix="xuke-test-cache-"), "packs")
 
 
 def shared_dir() -> Path | None:

@@ -1043,6 +1043,18 @@ class _LineCounter:
         return self.count
 
 
+def engine_report(base: RuleBase, calendar, as_of: dt.date) -> list[str]:
+    """What `--engine columns` says: which case strata of the packs run as column
+    expressions, and why the others stay on the Rete engine."""
+    from ..run.columns import ColumnPlan
+
+    plan = ColumnPlan(CompiledProgram(compile_rules(base)), Context(calendar, as_of))
+    if plan.complete:
+        return [f"columns: all {len(plan.strata)} case strata run as column expressions"]
+    return [f"columns: {len(plan.strata)} case strata run as column expressions",
+            *(f"columns: {reason}" for reason in plan.reasons)]  # fmt: skip
+
+
 def _columns_complete(token: str, spec: bytes) -> bool:
     plan = getattr(worker_program(token, spec)[0], "column_plan", None)
     return plan is not None and plan.complete

@@ -91,10 +91,12 @@ class Translator:
                 if len(kinds) > 1 or kinds & {float, bool}:
                     raise Unsupported(f"`{op}` over a list of mixed or boolean values")
                 a = self.value(left, resolve)
-                found = a.is_in(pl.Series(values, dtype=_dtype_of(values[0]) if values else pl.Null)).fill_null(False)
+                found = a.is_in(pl.Series(values, dtype=_dtype_of(values[0]) if values else pl.Null).implode()).fill_null(False)
                 return found if op == "in" else ~found & a.is_not_null()
             if op == "/":
                 raise Unsupported("division (null on a zero divisor, exact decimals)")
+            if op == "matches":
+                raise Unsupported("a regex match (`matches` runs on RE2 in Python)")
             raise Unsupported(f"the operator `{op}`")
         if "regex" in ir:
             raise Unsupported("a regex")
