@@ -208,7 +208,7 @@ def _evaluate_columns(program, ctx, source, file, index, start, end, rows, lines
     if "department" in read.table.columns:
         for dept, n in read.table.group_by("department").len().drop_nulls("department").iter_rows():
             out.departments[dept] = n
-    done = plan.run_table(read.table, read.values, file, ctx)
+    done = plan.run_table(read.table, read.values_of, file, ctx)
     if done is None:  # the Rete engine, on the rows as read
         for item in _rows_of(read):
             case = program.run_case([input_fact("record", item.values, file=file, row=item.row)], ctx)
@@ -226,7 +226,7 @@ def _rows_of(read):
     from ..sources.records import Row
 
     numbers = read.table.get_column("_row").to_list()
-    return [Row(n, read.values(k)) for k, n in enumerate(numbers)]
+    return [Row(n, values) for n, values in zip(numbers, read.values_of(list(range(len(numbers)))), strict=True)]
 
 
 def renumber(result: ChunkResult, rows: int, lines: int) -> None:
@@ -237,8 +237,9 @@ def renumber(result: ChunkResult, rows: int, lines: int) -> None:
         if isinstance(result.findings, bytes):
             result.shift += drows  # done as the spool is read
         else:
+            done: set = set()
             for f in result.findings:
-                shift_rows(f, drows)
+                shift_rows(f, drows, done)
         first_rows = result.claims[1]
         for i, row in enumerate(first_rows):
             first_rows[i] = row + drows
@@ -260,19 +261,24 @@ def renumber(result: ChunkResult, rows: int, lines: int) -> None:
     result.base = (rows, lines)
 
 
-def shift_rows(f, drows: int) -> None:
-    """Add `drows` to a finding's row and to the rows in its trace."""
+def shift_rows(f, drows: int, done: set | None = None) -> None:
+    """Add `drows` to a finding's row and to the rows in its trace. The findings of one
+    chunk may share the description of a fact (runtime.describe with a memo): `done`,
+    one set for the chunk, holds those already shifted."""
     if f.row is not None:
         f.row += drows
-    _shift_trace_rows(f.trace.get("facts", ()), drows)
+    _shift_trace_rows(f.trace.get("facts", ()), drows, set() if done is None else done)
 
 
-def _shift_trace_rows(facts, drows: int) -> None:
+def _shift_trace_rows(facts, drows: int, done: set) -> None:
     """Facts in a trace (runtime.describe): input facts carry their row, derived facts
     the facts they came `from`."""
     for fact in facts:
+        if id(fact) in done:
+            continue
+        done.add(id(fact))
         if "derived_by" in fact:
-            _shift_trace_rows(fact.get("from", ()), drows)
+            _shift_trace_rows(fact.get("from", ()), drows, done)
         elif "row" in fact:
             fact["row"] += drows
 
@@ -507,8 +513,9 @@ class Spool:
                 if isinstance(items, bytes):  # pickled by a worker, inside the signed frame
                     items = pickle.loads(items)
                 if shift:
+                    done: set = set()
                     for f in items:
-                        shift_rows(f, shift)
+                        shift_rows(f, shift, done)
                 yield from items
 
     def sync(self) -> tuple[int, int]:
@@ -726,8 +733,9 @@ class _Run:
         if isinstance(findings, bytes):
             findings = pickle.loads(findings)
             if shift:
+                done: set = set()
                 for f in findings:
-                    shift_rows(f, shift)
+                    shift_rows(f, shift, done)
         if findings:
             severities = self.totals.severities
             for f in findings:
@@ -1070,10 +1078,14 @@ def _engine(engine: str) -> str:
 
 def _fingerprint(base: RuleBase, files, calendar, as_of, encoding, sheet, aliases, severity) -> str:
     """What decides an audit's findings, apart from the contents of the inputs."""
-    ir = compile_rules(base)
-    data = pickle.dumps((ir, files, calendar, as_of, encoding, sheet, sorted((aliases or {}).items()),
+    import json
+
+    # the rules as JSON: pickle's bytes depend on which equal strings are one object (a
+    # parse and a cached parse share them differently), JSON's do not
+    ir = json.dumps(compile_rules(base), sort_keys=True, ensure_ascii=False).encode()
+    data = pickle.dumps((files, calendar, as_of, encoding, sheet, sorted((aliases or {}).items()),
                          sorted((severity or {}).items())), protocol=4)  # fmt: skip
-    return hashlib.sha256(data).hexdigest()
+    return hashlib.sha256(ir + b"\0" + data).hexdigest()
 
 
 def _render_jsonl(findings) -> bytes:

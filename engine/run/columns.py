@@ -206,12 +206,12 @@ class ColumnPlan:
                     pl.Series(f, values))  # fmt: skip
         except (pl.exceptions.PolarsError, OverflowError, TypeError):
             return None
-        return self.run_table(pl.DataFrame(data), lambda k: rows[k].values, file, ctx)
+        return self.run_table(pl.DataFrame(data), lambda ks: [rows[k].values for k in ks], file, ctx)
 
-    def run_table(self, table: pl.DataFrame, values: Callable[[int], dict], file: str, ctx: Context):
+    def run_table(self, table: pl.DataFrame, values: Callable[[list[int]], list[dict]], file: str, ctx: Context):
         """Findings of the rows of `table` (`_row`: their row numbers; the canonical
         fields, typed) and the summary counts they add, or None when the chunk must go to
-        the Rete engine. `values(k)` is the k-th row's values as the row reader gives them."""
+        the Rete engine. `values(ks)` are the rows' values as the row reader gives them."""
         try:
             return _Chunk(self, table, values, file, ctx).run()
         except (_Skip, pl.exceptions.PolarsError, OverflowError, TypeError):
@@ -219,7 +219,7 @@ class ColumnPlan:
 
 
 class _Chunk:
-    def __init__(self, plan: ColumnPlan, table: pl.DataFrame, values: Callable[[int], dict], file: str,
+    def __init__(self, plan: ColumnPlan, table: pl.DataFrame, values: Callable[[list[int]], list[dict]], file: str,
                  ctx: Context):  # fmt: skip
         self.plan, self.values, self.file, self.ctx = plan, values, file, ctx
         self.n = table.height
@@ -240,10 +240,17 @@ class _Chunk:
     def record(self, k: int) -> Fact:
         fact = self._facts_made.get(k)
         if fact is None:
-            fact = input_fact("record", self.values(k), file=self.file, row=self.row_numbers[k])
+            self.records_of([k])
+            fact = self._facts_made[k]
+        return fact
+
+    def records_of(self, ks) -> None:
+        """Make the record facts of these rows, their values read in one batch."""
+        ks = sorted({k for k in ks if k not in self._facts_made})
+        for k, values in zip(ks, self.values(ks) if ks else (), strict=True):
+            fact = input_fact("record", values, file=self.file, row=self.row_numbers[k])
             fact.key, fact.fid = (-1, 0), k
             self._facts_made[k] = fact
-        return fact
 
     def table(self, type_: str) -> pl.DataFrame:
         if type_ == "record":
@@ -350,10 +357,15 @@ class _Chunk:
         found = self.tables.get("finding")
         out: list[Finding] = []
         if found is not None and found.height:
+            self.records_of(found.get_column("_row").to_list())
             facts = self._facts(found.get_column("_from").explode().to_list())
-            for row, rule_id, from_ids in found.select("_row", "_rule", "_from").iter_rows():
-                rule = plan.rules_by_id[rule_id]
-                out.append(self._finding(rule, self.record(row), [facts[i] for i in from_ids]))
+            plan.program.describe_memo = {}  # the chunk's facts are described once
+            try:
+                for row, rule_id, from_ids in found.select("_row", "_rule", "_from").iter_rows():
+                    rule = plan.rules_by_id[rule_id]
+                    out.append(self._finding(rule, self.record(row), [facts[i] for i in from_ids]))
+            finally:
+                plan.program.describe_memo = None
         return out, self._summaries(found)
 
     def _summaries(self, found: pl.DataFrame | None) -> dict:
@@ -436,6 +448,7 @@ class _Chunk:
         a finding: later rules may match any of them)."""
         plan, program = self.plan, self.plan.program
         ids = list(range(self.n))
+        self.records_of(ids)
         for frame in self.tables.values():
             ids.extend(frame.get_column("_id").to_list())
         facts = self._facts(ids)

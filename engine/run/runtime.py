@@ -171,6 +171,9 @@ class CompiledProgram:
         self.summary_strata = self._strata("summary")
         self.summaries = [self._compile_summary(s) for s in ir["summaries"]]
         self.keep_sources = False  # `xuke explain` wants the facts behind each finding
+        # while a chunk's findings are made by columns: fact -> its description, shared by
+        # the traces of the chunk (audit.shift_rows shifts a shared one once)
+        self.describe_memo: dict | None = None
 
     # ---- compilation of the Python side ----
     def _compile_actions(self, rule):
@@ -346,7 +349,7 @@ class CompiledProgram:
             cites=list(rule["cites"]),
             tags=list(rule["tags"]),
             file=root.origin.get("file", "") if root else "",
-            trace={"rule": rule["id"], "facts": [describe(m) for m in matched]},
+            trace={"rule": rule["id"], "facts": [describe(m, 0, self.describe_memo) for m in matched]},
         )
         if self.keep_sources:
             f.sources = matched
@@ -479,9 +482,20 @@ def _root_input(fact: Fact) -> Fact | None:
     return fact if "from" not in fact.origin else None
 
 
-def describe(fact: Fact, depth: int = 0) -> dict:
+def describe(fact: Fact, depth: int = 0, memo: dict | None = None) -> dict:
     """A fact in a finding's trace: input facts by where they came from, derived facts with
-    the rule and facts they came from, down to input rows or clauses."""
+    the rule and facts they came from, down to input rows or clauses. With `memo`, a fact
+    described before is the same dict again."""
+    if memo is not None:
+        key = (id(fact), depth)
+        out = memo.get(key)
+        if out is None:
+            out = memo[key] = _describe(fact, depth, memo)
+        return out
+    return _describe(fact, depth, None)
+
+
+def _describe(fact: Fact, depth: int, memo: dict | None) -> dict:
     if "from" not in fact.origin:
         out: dict = {"type": fact.type}
         for key in ("file", "row", "line", "summary"):
@@ -500,5 +514,5 @@ def describe(fact: Fact, depth: int = 0) -> dict:
         out["values"] = {k: render_value(v) for k, v in sorted(fact.values.items())}
     out["derived_by"] = fact.origin["rule"]
     if depth < 8:
-        out["from"] = [describe(f, depth + 1) for f in fact.origin["from"]]
+        out["from"] = [describe(f, depth + 1, memo) for f in fact.origin["from"]]
     return out

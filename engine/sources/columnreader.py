@@ -41,13 +41,26 @@ class ColumnRows:
     table: pl.DataFrame  # `_row` (file row number, or from the range's start), canonical fields
     rows_read: int
     rejects: list[Reject]
-    cells: list  # raw cells of the clean rows, in table order (for `values`)
-    layout: object
+    # per canonical field: the raw key of each clean row (table order) and key -> value
+    keys: dict = field(default_factory=dict)
+    converted: dict = field(default_factory=dict)
     unknown: set = field(default_factory=set)  # extra columns with a value in a clean row
 
     def values(self, k: int) -> dict:
         """The typed values of the k-th clean row, exactly as the row reader gives them."""
-        return self.layout.build(self.cells[k])[0]
+        return self.values_of([k])[0]
+
+    def values_of(self, ks: list[int]) -> list[dict]:
+        """`values` of several rows at once (the rows where a rule fired)."""
+        out: list[dict] = [{} for _ in ks]
+        index = pl.Series(ks, dtype=pl.Int64)
+        for name, keys in self.keys.items():
+            converted = self.converted[name]
+            for d, key in zip(out, keys.gather(index).to_list(), strict=True):
+                value = converted[key]
+                if value is not None:
+                    d[name] = value
+        return out
 
 
 def read_columns(source: RecordSource, start: int, end: int, rows: int, lines: int, seen: _SeenIds,
@@ -118,82 +131,72 @@ def _convert(source, layout, table: pl.DataFrame, rows: int, lines: int, seen: _
              start: int, stop: int) -> ColumnRows:  # fmt: skip
     n = table.height
     typed: dict[str, pl.Series] = {}
-    bad = pl.Series("bad", [False] * n, dtype=pl.Boolean)
+    keys: dict[str, pl.Series] = {}
+    converted: dict[str, dict] = {}
+    bad = pl.repeat(False, n, dtype=pl.Boolean, eager=True)
     for pos, name, get, convert in layout.columns:
         column = table.get_column(f"c{pos}")
-        values, broken = _typed_column(name, column, get, convert)
-        typed[name] = values
+        keys[name], converted[name], broken = _typed_column(name, column, get, convert)
+        typed[name] = _series(name, _TYPES[name], keys[name], converted[name])
         if broken is not None:
             bad = bad | broken
     required = [f for f in source.required if f in typed]
     if required:
-        missing = pl.DataFrame(typed).select(pl.any_horizontal([pl.col(f).is_null() for f in required])).to_series()
-        bad = bad | missing
+        bad = bad | pl.DataFrame(typed).select(pl.any_horizontal([pl.col(f).is_null() for f in required])).to_series()
     case_ids = typed["case_id"].to_list() if "case_id" in typed else [None] * n
     bad_rows = bad.to_list()
-    cells = table.rows()
     rejects: list[Reject] = []
     keep = [True] * n
     finish = source._finish
     for k in range(n):
         row = rows + k + 1
-        case_id = case_ids[k]
         if not bad_rows[k]:
-            first = seen.add(case_id, row)
+            first = seen.add(case_ids[k], row)
             if not first:
                 continue  # the common case: clean and new
             # a duplicate: its reason as the row reader writes it (records._finish)
             at = f"row {first}" if first > 0 else "an earlier row"
-            line_cells = list(cells[k])
-            rejects.append(Reject(row, f"duplicate case_id {case_id!r} (first at {at})", layout.raw(line_cells),
-                                  None, lines + k + 1, first))  # fmt: skip
+            rejects.append(Reject(row, f"duplicate case_id {case_ids[k]!r} (first at {at})",
+                                  layout.raw(list(table.row(k))), None, lines + k + 1, first))  # fmt: skip
             keep[k] = False
             continue
         keep[k] = False
-        line_cells = list(cells[k])
-        values, errors = layout.build(line_cells)
-        rejects.append(finish(row, values, {}, errors, seen, None, lines + k + 1, layout.raw, line_cells))
-    mask = pl.Series("keep", keep, dtype=pl.Boolean)
+        cells = list(table.row(k))
+        values, errors = layout.build(cells)
+        rejects.append(finish(row, values, {}, errors, seen, None, lines + k + 1, layout.raw, cells))
     frame = pl.DataFrame({"_row": pl.int_range(rows + 1, rows + n + 1, dtype=pl.Int64, eager=True), **typed})
-    frame = frame.filter(mask)
     unknown = set()
-    clean = table.filter(mask)
+    if len(rejects):
+        mask = pl.Series("keep", keep, dtype=pl.Boolean)
+        frame, table = frame.filter(mask), table.filter(mask)
+        keys = {name: k.filter(mask) for name, k in keys.items()}
     for pos, name in layout.extras:
-        column = clean.get_column(f"c{pos}")
-        if (column != "").any():
+        if (table.get_column(f"c{pos}") != "").any():
             unknown.add(name)
     span.start, span.stop, span.lines = start, stop, lines + n
-    kept_cells = [c for c, k in zip(cells, keep, strict=True) if k]
-    return ColumnRows(frame, n, rejects, kept_cells, layout, unknown)
+    return ColumnRows(frame, n, rejects, keys, converted, unknown)
 
 
-def _typed_column(name: str, column: pl.Series, get, convert) -> tuple[pl.Series, pl.Series | None]:
-    """A column of raw text converted by the row reader's converter, once per distinct
-    value; and which rows hold a value it refused (None when none)."""
+def _typed_column(name: str, column: pl.Series, get, convert) -> tuple[pl.Series, dict, pl.Series | None]:
+    """A column of raw text through the row reader's converter, once per distinct value:
+    (the key of each row, key -> value or None, which rows hold a value it refused)."""
     kind = _TYPES[name]
-    if kind == "text" and name == "case_id":
-        # ids are unique: no cache, one conversion each (as the row reader does)
-        results = [_one(get, convert, v) for v in column.to_list()]
-        return _series(name, kind, results), _bad_mask(results)
     keys = column
-    split = None
     if kind == "date" and column.n_unique() > MIN_DISTINCT_SPLIT:
         split = column.str.contains(_ISO_DATETIME)
-        keys = pl.select(pl.when(split).then(column.str.slice(0, 10)).otherwise(column)).to_series()
-    distinct = keys.unique(maintain_order=True).to_list()
-    results = {v: _one(get, convert, v) for v in distinct}
-    if split is not None:
-        # a date whose date-time form the converter refused: convert the whole text
-        # (its reason names the text as written)
-        failed = {v for v, r in results.items() if r.__class__ is _Bad}
-        if failed:
-            own = {v: _one(get, convert, v) for v in column.filter(split & keys.is_in(list(failed))).unique().to_list()}
-            whole = column.to_list()
-            mapped = [own[w] if s and k in failed else results[k]
-                      for w, k, s in zip(whole, keys.to_list(), split.to_list(), strict=True)]  # fmt: skip
-            return _series(name, kind, mapped), _bad_mask(mapped)
-    mapped = [results[k] for k in keys.to_list()]
-    return _series(name, kind, mapped), _bad_mask(mapped)
+        dates = column.str.slice(0, 10)
+        ok = {v: _one(get, convert, v) for v in dates.filter(split).unique().to_list()}
+        # a date-time whose date the converter refuses keeps its whole text as its key
+        # (the reason names the text as written)
+        refused = [v for v, r in ok.items() if r.__class__ is _Bad]
+        if refused:
+            split = split & ~dates.is_in(pl.Series(refused, dtype=pl.String).implode())
+        keys = pl.select(pl.when(split).then(dates).otherwise(column)).to_series()
+    results = {v: _one(get, convert, v) for v in keys.unique().to_list()}
+    bad = [v for v, r in results.items() if r.__class__ is _Bad]
+    converted = {v: None if r.__class__ is _Bad else r for v, r in results.items()}
+    broken = keys.is_in(pl.Series(bad, dtype=pl.String).implode()) if bad else None
+    return keys, converted, broken
 
 
 def _one(get, convert, raw):
@@ -201,13 +204,11 @@ def _one(get, convert, raw):
     return convert(raw) if value is _MISS else value
 
 
-def _series(name: str, kind: str, results: list) -> pl.Series:
-    values = [None if r.__class__ is _Bad else r for r in results]
+def _series(name: str, kind: str, keys: pl.Series, converted: dict) -> pl.Series:
+    """The typed column: each row's key replaced by its value."""
+    old = list(converted)
     if kind == "decimal":
-        return pl.Series(name, values)
-    return pl.Series(name, values, dtype=_POLARS[kind], strict=True)
-
-
-def _bad_mask(results: list) -> pl.Series | None:
-    flags = [r.__class__ is _Bad for r in results]
-    return pl.Series("bad", flags, dtype=pl.Boolean) if any(flags) else None
+        new = pl.Series([converted[k] for k in old]) if old else pl.Series([], dtype=pl.Null)
+        return keys.replace_strict(old, new).alias(name) if old else pl.Series(name, [None] * len(keys))
+    new = pl.Series([converted[k] for k in old], dtype=_POLARS[kind], strict=True)
+    return keys.replace_strict(old, new, return_dtype=_POLARS[kind]).alias(name)
