@@ -487,12 +487,25 @@ def describe(fact: Fact, depth: int = 0, memo: dict | None = None) -> dict:
     the rule and facts they came from, down to input rows or clauses. With `memo`, a fact
     described before is the same dict again."""
     if memo is not None:
-        key = (id(fact), depth)
+        # a description cut at depth 8 depends on the depth it starts at; one that is not
+        # cut (a short derivation) does not, and is made once whatever its depth
+        key = id(fact) if depth + _height(fact, memo) <= 8 else (id(fact), depth)
         out = memo.get(key)
         if out is None:
             out = memo[key] = _describe(fact, depth, memo)
         return out
     return _describe(fact, depth, None)
+
+
+def _height(fact: Fact, memo: dict) -> int:
+    """Derivation steps from the fact down to its deepest input (0 for an input fact)."""
+    if "from" not in fact.origin:
+        return 0
+    key = ("h", id(fact))
+    h = memo.get(key)
+    if h is None:
+        h = memo[key] = 1 + max((_height(f, memo) for f in fact.origin["from"]), default=0)
+    return h
 
 
 def _describe(fact: Fact, depth: int, memo: dict | None) -> dict:
