@@ -900,13 +900,7 @@ def _serial_ranges(run: _Run, index: int, file: str, source: RecordSource, compi
     """A CSV file for the column strategy, read from start to end in byte ranges of about
     `chunk_size` rows (the column reader reads a range at once), in this process."""
     program, ctx = compiled
-    p = run.position
-    start, first_lines = source.data_start
-    pos = start if p["pos"] is None else p["pos"]
-    rows, lines, chunks = p["rows"], first_lines if p["lines"] is None else p["lines"], p["chunks"]
-    seen = run.seen_ids()
-    size = os.path.getsize(file)
-    step = range_bytes(source, chunk_size)
+    pos, rows, lines, chunks, seen, size, step = _ranges_from(run, file, source, chunk_size)
     while pos < size:
         result = evaluate_range(program, ctx, source, file, chunks, pos, min(pos + step, size), (rows, lines),
                                 seen=seen, render=run.render)  # fmt: skip
@@ -962,16 +956,20 @@ def range_bytes(source: RecordSource, chunk_size: int) -> int:
     return max(1, chunk_size * len(sample) // lines)
 
 
-def _ranged_file(run: _Run, index: int, file: str, source: RecordSource, pool, token, aliases,
-                 chunk_size: int) -> None:  # fmt: skip
-    """Byte ranges read and evaluated by the workers; results joined here in order."""
+def _ranges_from(run: _Run, file: str, source: RecordSource, chunk_size: int):
+    """Where reading a file in byte ranges starts (its data, or where a checkpoint left it):
+    offset, rows, lines and chunks before it, the case ids seen, the file's size, the step."""
     p = run.position
     start, first_lines = source.data_start
     pos = start if p["pos"] is None else p["pos"]
     rows, lines, chunks = p["rows"], first_lines if p["lines"] is None else p["lines"], p["chunks"]
-    seen = run.seen_ids()
-    size = os.path.getsize(file)
-    step = range_bytes(source, chunk_size)
+    return pos, rows, lines, chunks, run.seen_ids(), os.path.getsize(file), range_bytes(source, chunk_size)
+
+
+def _ranged_file(run: _Run, index: int, file: str, source: RecordSource, pool, token, aliases,
+                 chunk_size: int) -> None:  # fmt: skip
+    """Byte ranges read and evaluated by the workers; results joined here in order."""
+    pos, rows, lines, chunks, seen, size, step = _ranges_from(run, file, source, chunk_size)
     read = (source.encoding, tuple(sorted((aliases or {}).items())))  # every worker reads as detected here
 
     render = run.render

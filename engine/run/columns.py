@@ -513,32 +513,24 @@ def _is_truth(expr: dict) -> bool:
 
 
 def _fields(expr) -> set[str]:
-    if isinstance(expr, dict):
-        out = {expr["field"]} if "field" in expr else set()
-        for v in expr.values():
-            out |= _fields(v)
-        return out
-    if isinstance(expr, list):
-        out = set()
-        for v in expr:
-            out |= _fields(v)
-        return out
-    return set()
+    return {f for kind, f in _names(expr) if kind == "field"}
 
 
 def _refs(expr) -> set[tuple[str, str]]:
+    return {tuple(ref) for kind, ref in _names(expr) if kind == "ref"}
+
+
+def _names(expr):
+    """("field", name) and ("ref", [binding, name]) of an expression IR, all of them."""
     if isinstance(expr, dict):
-        out = {tuple(expr["ref"])} if "ref" in expr else set()
         for k, v in expr.items():
-            if k != "ref":
-                out |= _refs(v)
-        return out
-    if isinstance(expr, list):
-        out = set()
+            if k in ("field", "ref"):
+                yield k, v
+            else:
+                yield from _names(v)
+    elif isinstance(expr, list):
         for v in expr:
-            out |= _refs(v)
-        return out
-    return set()
+            yield from _names(v)
 
 
 def _dependency_order(group: list[dict]) -> list[dict]:
