@@ -159,3 +159,28 @@ def test_the_standard_packs_name_prohibitions_in_rule_order(calendar, engine, tm
     assert found["ACC-LEADER"].message == "违反四个不准（FP-1）并造成重大损失"
     assert found["FP-1"].trace["facts"][1]["derived_by"] == "FP-1-REFUSED"
     assert found["FP-4"].trace["facts"][1]["derived_by"] == "FP-4-REPEAT"
+
+
+def test_cli_engines_write_the_same_report_and_columns_says_what_it_runs(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    sample = ROOT / "fixtures" / "approvals" / "sample.csv"
+    outs = {}
+    for engine in ("rete", "columns"):
+        out = tmp_path / f"{engine}.jsonl"
+        proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "audit", str(sample), "--as-of", "2025-12-31",
+                               "--format", "jsonl", "-o", str(out), "--jobs", "1", "--engine", engine],
+                              capture_output=True, text=True)  # fmt: skip
+        assert proc.returncode == 1, proc.stderr  # the sample has errors
+        outs[engine] = out.read_bytes()
+        if engine == "columns":
+            assert "columns: all 4 case strata run as column expressions" in proc.stderr
+        else:
+            assert "columns:" not in proc.stderr
+    assert outs["rete"] and outs["rete"] == outs["columns"]
+    proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "audit", str(sample), "--engine", "spark"],
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 2 and "invalid choice" in proc.stderr

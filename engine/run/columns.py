@@ -249,7 +249,7 @@ class _Chunk:
         ks = sorted({k for k in ks if k not in self._facts_made})
         for k, values in zip(ks, self.values(ks) if ks else (), strict=True):
             fact = input_fact("record", values, file=self.file, row=self.row_numbers[k])
-            fact.key, fact.fid = (-1, 0), k
+            fact.key, fact.fid, fact.settled = (-1, 0), k, True
             self._facts_made[k] = fact
 
     def table(self, type_: str) -> pl.DataFrame:
@@ -434,7 +434,7 @@ class _Chunk:
                 fact.origin.update(origin)
             else:
                 fact = Fact(t, {f: d[f] for f in self.plan.declared[t] if d[f] is not None}, origin)
-            fact.key = d["_k"]
+            fact.key, fact.settled = d["_k"], True
             out[i] = fact
             return fact
 

@@ -37,7 +37,9 @@ class Fact:
     payload: str | None = None  # the serialised engine fact, made once
     # its place in fact order (docs/language.md): input facts (-1, position); derived facts
     # and findings (stratum, depth, rule order, keys of the facts of their first match)
-    key: tuple = ()
+    key: tuple = ()  # made on demand (key_of)
+    settled: bool = False  # its origin is final (input facts, and derived ones after their stratum)
+    order: int = -1  # the rule order of the rule that first derived it
     depth: int = 0  # derivation steps within its stratum (0: from an earlier stratum or input)
     derivations: list = field(default_factory=list)  # (rule, matched facts, env) while its stratum runs
     subject: Fact | None = None  # a finding's subject
@@ -65,7 +67,7 @@ class Session:
         self.reports: dict = {}  # (rule id, subject fid) -> finding Fact
         self.findings: list[Finding] = []
         for i, f in enumerate(inputs):
-            f.key = (-1, i)
+            f.key, f.settled = (-1, i), True
             self.add(f)
 
     def add(self, fact: Fact) -> None:
@@ -107,32 +109,48 @@ class Session:
                 return 0
             return max((depth[id(g)] + 1 for g in matched if id(g) in mine), default=1)
 
-        def settle(f: Fact) -> tuple:
-            if f.key or id(f) not in mine:
-                return f.key
+        def settle(f: Fact) -> None:
+            """Choose f's origin; keys are made only where two derivations compare."""
+            if f.settled:
+                return
             d = depth.get(id(f), 0)
-            best = None
-            for deriv in f.derivations:
-                rule, matched = deriv[0], deriv[1]
-                if steps(matched) == d:
-                    k = (rule["order"], tuple(settle(g) for g in matched))
-                    if best is None or k < best[0]:
-                        best = (k, deriv)
-            (order, keys), (rule, matched, env, spec) = best
-            f.key, f.depth = (order, d, keys), d
+            if len(f.derivations) == 1 and not recursive:  # the common case: one way to it
+                best = f.derivations[0]
+            else:
+                best, least = None, None
+                for deriv in f.derivations:
+                    rule, matched = deriv[0], deriv[1]
+                    if steps(matched) == d:
+                        for g in matched:
+                            settle(g)
+                        k = (rule["order"], tuple(key_of(g) for g in matched))
+                        if least is None or k < least:
+                            best, least = deriv, k
+            rule, matched, env, spec = best
+            f.settled, f.depth, f.order = True, d, rule["order"]
             f.origin["rule"] = rule["id"]
             f.origin["from"] = matched
-            f.derivations = [] if f.subject is None else [(rule, matched, env, spec)]
-            return f.key
+            f.derivations = [] if f.subject is None else [best]
 
         for f in new:
             settle(f)
-        for f in sorted(new, key=lambda f: f.key):
-            if f.subject is not None:
-                rule, matched, env, spec = f.derivations[0]
-                f.derivations = []
-                message = "".join(p if isinstance(p, str) else render_value(p(None, env, ctx)) for p in spec)
-                self.findings.append(program._finding(rule, f.subject, message, matched))
+        # findings in a fixed order: by rule, then by subject (each rule reports a subject once)
+        made = [f for f in new if f.subject is not None]
+        made.sort(key=lambda f: (f.order, key_of(f.subject)))
+        for f in made:
+            rule, matched, env, spec = f.derivations[0]
+            f.derivations = []
+            message = "".join(p if isinstance(p, str) else render_value(p(None, env, ctx)) for p in spec)
+            self.findings.append(program._finding(rule, f.subject, message, matched))
+
+
+def key_of(fact: Fact) -> tuple:
+    """A settled fact's key in fact order, made on demand: input facts (-1, position);
+    derived facts and findings (rule order of their origin, steps, keys of the facts of
+    their origin)."""
+    if not fact.key:
+        fact.key = (fact.order, fact.depth, tuple(key_of(g) for g in fact.origin["from"]))
+    return fact.key
 
 
 @dataclass
@@ -261,7 +279,7 @@ class CompiledProgram:
                         derived[key] = fact
                         session.add(fact)
                         pending.append(fact)
-                    if not fact.key:  # not settled in an earlier stratum
+                    if not fact.settled:  # not settled in an earlier stratum
                         fact.derivations.append((rule, matched, None, None))
                 else:
                     subject = by_id[_local_id(bindings[target]["id"])]
