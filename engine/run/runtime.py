@@ -41,6 +41,7 @@ class Fact:
     settled: bool = False  # its origin is final (input facts, and derived ones after their stratum)
     order: int = -1  # the rule order of the rule that first derived it
     depth: int = 0  # derivation steps within its stratum (0: from an earlier stratum or input)
+    height: int = -1  # derivation steps down to its deepest input, once its origin is final (describe)
     derivations: list = field(default_factory=list)  # (rule, matched facts, env) while its stratum runs
     subject: Fact | None = None  # a finding's subject
 
@@ -517,12 +518,10 @@ def describe(fact: Fact, depth: int = 0, memo: dict | None = None) -> dict:
 
 def _height(fact: Fact, memo: dict) -> int:
     """Derivation steps from the fact down to its deepest input (0 for an input fact)."""
-    if "from" not in fact.origin:
-        return 0
-    key = ("h", id(fact))
-    h = memo.get(key)
-    if h is None:
-        h = memo[key] = 1 + max((_height(f, memo) for f in fact.origin["from"]), default=0)
+    h = fact.height
+    if h < 0:
+        h = fact.height = 0 if "from" not in fact.origin else 1 + max(
+            (_height(f, memo) for f in fact.origin["from"]), default=0)  # fmt: skip
     return h
 
 
