@@ -108,3 +108,16 @@ def test_the_generated_export_is_read_by_columns(tmp_path):
     assert read is not None and read.rows_read == 399
     items, _ = _row_reader(source, start, os.path.getsize(path), 0, lines0, _SeenIds())
     assert _columns(read) == _describe(items)
+
+
+def test_a_range_too_large_to_hold_is_left_to_the_row_reader(tmp_path, monkeypatch):
+    from xuke.sources import columnreader
+
+    path = tmp_path / "s.csv"
+    path.write_text(HEADER + "\nA1,2025-03-03,,80,是,0,\nA2,2025-03-04,,80,是,0,\n", encoding="utf-8")
+    source = RecordSource(path)
+    start, lines0 = source.data_start
+    assert read_columns(source, start, 10**4, 0, lines0, _SeenIds(), Span()) is not None
+    monkeypatch.setattr(columnreader, "MAX_BLOCK", 8)
+    seen = _SeenIds()
+    assert read_columns(source, start, 10**4, 0, lines0, seen, Span()) is None and len(seen) == 0

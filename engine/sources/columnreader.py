@@ -32,6 +32,9 @@ _TYPES = {spec.name: spec.type for spec in RECORD_FIELDS}
 _POLARS = {"text": pl.String, "int": pl.Int64, "bool": pl.Boolean, "date": pl.Date}
 _ISO_DATETIME = r"^\d{4}-\d{2}-\d{2} (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d$"
 MIN_DISTINCT_SPLIT = 64  # distinct date-times in a column before they are converted by their date
+# a range is read into memory whole (and again as UTF-8 for polars): a larger one, from a
+# huge --chunk-size, is left to the row reader, which streams
+MAX_BLOCK = 64 << 20
 
 
 @dataclass
@@ -75,6 +78,8 @@ def read_columns(source: RecordSource, start: int, end: int, rows: int, lines: i
     layout = source._layouts[None]
     first, _ = source.data_start
     start = first if start <= first else line_start(source.path, start)  # as RecordSource.read does
+    if end - start > MAX_BLOCK:
+        return None
     with open(source.path, "rb") as fh:
         fh.seek(start)
         block = fh.read(max(0, end - start))
