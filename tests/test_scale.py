@@ -116,7 +116,7 @@ def reference(base, inputs):
 
 
 @pytest.mark.parametrize("kind", ["csv", "jsonl", "xlsx"])
-@pytest.mark.parametrize("jobs,chunk", [(1, 100_000), (1, 13), (2, 29)])
+@pytest.mark.parametrize("jobs,chunk", [(1, 100_000), (1, 260), (2, 270)])
 def test_the_engines_give_the_same_bytes(base, inputs, reference, kind, jobs, chunk):
     # the Rete engine alone, and the column strategy (with the column reader on CSV)
     path = SAMPLES / "small.xlsx" if kind == "xlsx" else inputs[kind]

@@ -140,7 +140,7 @@ def evaluate_chunk(
             out.departments[dept] = out.departments.get(dept, 0) + 1
         rows.append(item)
     plan = getattr(program, "column_plan", None)
-    done = plan.run(rows, file, ctx) if plan is not None and rows else None
+    done = plan.run(rows, file, ctx) if plan is not None and len(rows) >= _min_column_rows() else None
     if done is not None:  # the column strategy (engine/run/columns.py)
         out.findings.extend(done[0])
         CompiledProgram.merge_summaries(out.summary_state, done[1])
@@ -208,7 +208,7 @@ def _evaluate_columns(program, ctx, source, file, index, start, end, rows, lines
     if "department" in read.table.columns:
         for dept, n in read.table.group_by("department").len().drop_nulls("department").iter_rows():
             out.departments[dept] = n
-    done = plan.run_table(read.table, read.values_of, file, ctx)
+    done = plan.run_table(read.table, read.values_of, file, ctx) if read.table.height >= _min_column_rows() else None
     if done is None:  # the Rete engine, on the rows as read
         for item in _rows_of(read):
             case = program.run_case([input_fact("record", item.values, file=file, row=item.row)], ctx)
@@ -220,6 +220,12 @@ def _evaluate_columns(program, ctx, source, file, index, start, end, rows, lines
     out.findings.sort(key=lambda f: f.sort_key())
     _count(out.by_rule, out.findings)
     return out
+
+
+def _min_column_rows() -> int:
+    from ..run.columns import MIN_COLUMN_ROWS
+
+    return MIN_COLUMN_ROWS
 
 
 def _rows_of(read):

@@ -32,6 +32,9 @@ from .column_expr import Translator, Unsupported
 from .runtime import CompiledProgram, Context, Fact, Session, input_fact
 
 ENGINES = ("auto", "columns", "rete")
+# below this many rows a chunk costs less on Rete than the column strategy's fixed cost (a
+# few polars operations per rule, about 30-50 ms a chunk for the standard packs)
+MIN_COLUMN_ROWS = 256
 _SEP = "\x1f"  # binding␟field: a column of a match
 _DTYPES = {"text": pl.String, "int": pl.Int64, "bool": pl.Boolean, "date": pl.Date}
 _RECORD_TYPES = {spec.name: spec.type for spec in RECORD_FIELDS}
