@@ -1,5 +1,6 @@
-"""The cache of parsed rule files (engine/jobs/packcache.py): used when it is private and
-signed by this user's key, refused otherwise, never a reason to fail."""
+"""The cache of parsed rule files (engine/jobs/packcache.py, in engine/cachedir.py's private
+directory): used when it is private and signed by this user's key, refused otherwise, never
+a reason to fail."""
 import os
 
 import pytest
@@ -35,7 +36,7 @@ def test_a_second_load_reads_the_cache(cache, monkeypatch):
     first = packcache.parse_cached(SOURCE, "rules/common.rules")
     second = packcache.parse_cached(SOURCE, "rules/common.rules")
     assert calls == ["rules/common.rules"] and first == second
-    assert oct(os.stat(cache).st_mode & 0o777) == "0o700"
+    assert oct(os.stat(cache).st_mode & 0o777) == "0o700" and len(_entries(cache)) == 1
     # another name or an edited text is another entry
     packcache.parse_cached(SOURCE + "\n", "rules/common.rules")
     packcache.parse_cached(SOURCE, "other/common.rules")
@@ -44,7 +45,7 @@ def test_a_second_load_reads_the_cache(cache, monkeypatch):
 
 def test_an_entry_another_key_signed_is_refused_and_replaced(cache, monkeypatch, tmp_path):
     packcache.parse_cached(SOURCE, "c.rules")
-    (entry,) = cache.glob("*.ast")
+    (entry,) = _entries(cache)
     data = bytearray(entry.read_bytes())
     data[-5] ^= 0xFF  # tampered: the MAC no longer matches
     entry.write_bytes(bytes(data))
@@ -57,30 +58,36 @@ def test_an_entry_another_key_signed_is_refused_and_replaced(cache, monkeypatch,
 
 
 def test_a_directory_others_may_write_or_a_symlink_is_not_used(cache, monkeypatch, tmp_path):
+    calls = _parses(monkeypatch)
     cache.mkdir(mode=0o700)
     os.chmod(cache, 0o777)
-    assert packcache.cache_dir() is None
+    packcache.parse_cached(SOURCE, "c.rules")
+    packcache.parse_cached(SOURCE, "c.rules")
+    assert calls == ["c.rules"] * 2 and not _entries(cache)
     os.chmod(cache, 0o700)
     link = tmp_path / "link"
     link.symlink_to(cache)
     monkeypatch.setenv("XUKE_CACHE_DIR", str(link))
-    assert packcache.cache_dir() is None
-    calls = _parses(monkeypatch)
     packcache.parse_cached(SOURCE, "c.rules")
-    assert calls == ["c.rules"] and not list(cache.glob("*.ast"))
+    assert calls == ["c.rules"] * 3 and not _entries(cache)
     monkeypatch.setenv("XUKE_CACHE_DIR", str(cache))
     monkeypatch.setenv("XUKE_NO_CACHE", "1")
-    assert packcache.cache_dir() is None
+    packcache.parse_cached(SOURCE, "c.rules")
+    assert calls == ["c.rules"] * 4 and not _entries(cache)
 
 
 def test_a_syntax_error_is_reported_and_not_cached(cache):
     with pytest.raises(DiagnosticError):
         packcache.parse_cached('pack x "x"\nrule\n', "bad.rules")
-    assert not list(cache.glob("*.ast"))
+    assert not _entries(cache)
 
 
 def test_the_cache_keeps_at_most_max_entries(cache, monkeypatch):
     monkeypatch.setattr(packcache, "MAX_ENTRIES", 3)
     for k in range(5):
         packcache.parse_cached(SOURCE + "\n" * k, "c.rules")
-    assert len(list(cache.glob("*.ast"))) == 3
+    assert len(_entries(cache)) == 3
+
+
+def _entries(cache) -> list:
+    return sorted(cache.glob("pack-*")) if cache.exists() else []
