@@ -44,8 +44,8 @@ from ..lang import ast as A
 from ..lang.checker import RuleBase
 from ..run import sealed
 from ..run.runtime import CompiledProgram, Context, input_fact
-from ..sources.open import open_records
 from ..sources.csvreader import line_start
+from ..sources.open import open_records
 from ..sources.records import RecordSource, Reject, Span, _SeenIds
 
 DEFAULT_CHUNK = 2000
