@@ -49,7 +49,9 @@ def test_columns_agree_with_rete_and_the_reference(tmp_path, calendar, rules, re
     ctx = Context(calendar, AS_OF)
     program = CompiledProgram(compile_rules(base))
     plan, found = _columns(program, ctx, recs)
-    assert plan.complete, plan.reasons  # every generated construct translates
+    # every generated construct translates but a regex match, which stays on Rete with the
+    # strata after it (the hand-over, tested by the same comparison)
+    assert plan.complete or any("matches" in r for r in rules), plan.reasons
     want = _rete(CompiledProgram(compile_rules(base)), ctx, recs)
     assert _bytes(found) == _bytes(want)
     assert {(f.case_id, f.rule) for f in found} == Ref(base, calendar, AS_OF).findings(recs)
