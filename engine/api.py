@@ -182,9 +182,9 @@ def _sources(source, name, aliases, encoding, sheet) -> list:
     return [open_source(source, name=name, aliases=aliases, encoding=encoding, sheet=sheet)]
 
 
-def run_audit(packs: Packs, sources: list, *, as_of=None, calendar=None, jobs: int = 1, chunk_size: int = 2000,
-              executor: str = "local", scheduler: str | None = None, checkpoint: str | None = None,
-              on_progress=None, render=None):  # fmt: skip
+def run_audit(packs: Packs, sources: list, *, as_of=None, calendar=None, jobs: int = 1,
+              chunk_size: int | None = None, executor: str = "local", scheduler: str | None = None,
+              checkpoint: str | None = None, on_progress=None, render=None, engine: str = "auto"):  # fmt: skip
     """The audit as the command line runs it: findings streamed from a spool, in report
     order (`jobs.audit.AuditResult`; close it when done). `sources` are open record
     sources or file paths."""
@@ -194,7 +194,8 @@ def run_audit(packs: Packs, sources: list, *, as_of=None, calendar=None, jobs: i
     return audit_files(packs.base, sources, _calendar(calendar, cfg), as_of_date(as_of),
                        jobs=jobs, chunk_size=chunk_size, aliases=cfg.aliases, severity=packs.severity,
                        on_progress=on_progress, executor=executor, scheduler=scheduler, checkpoint=checkpoint,
-                       render=render, **cfg.calendar_args(calendar if isinstance(calendar, (str, os.PathLike)) else None))  # fmt: skip
+                       render=render, engine=engine,
+                       **cfg.calendar_args(calendar if isinstance(calendar, (str, os.PathLike)) else None))  # fmt: skip
 
 
 def audit(source, packs: Packs | str | os.PathLike | Iterable | None = None, *, as_of=None, calendar=None,

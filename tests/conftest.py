@@ -15,6 +15,11 @@ if "XUKE_KEY_FILE" not in os.environ:
     import tempfile
 
     os.environ["XUKE_KEY_FILE"] = os.path.join(tempfile.mkdtemp(prefix="xuke-test-key-"), "checkpoint.key")
+# and their own private cache (engine/cachedir.py: the parser's tables, parsed rule files)
+if "XUKE_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["XUKE_CACHE_DIR"] = os.path.join(tempfile.mkdtemp(prefix="xuke-test-cache-"), "xuke")
 
 
 def shared_dir() -> Path | None:

@@ -115,6 +115,16 @@ def reference(base, inputs):
     return {k: audit(base, p, jobs=1, chunk_size=100_000) for k, p in inputs.items()}
 
 
+@pytest.mark.parametrize("kind", ["csv", "jsonl", "xlsx"])
+@pytest.mark.parametrize("jobs,chunk", [(1, 100_000), (1, 260), (2, 270)])
+def test_the_engines_give_the_same_bytes(base, inputs, reference, kind, jobs, chunk):
+    # the Rete engine alone, and the column strategy (with the column reader on CSV)
+    path = SAMPLES / "small.xlsx" if kind == "xlsx" else inputs[kind]
+    rete = audit(base, path, jobs=jobs, chunk_size=chunk, engine="rete")
+    assert rete == (reference[kind] if kind != "xlsx" else audit(base, path, jobs=1))
+    assert audit(base, path, jobs=jobs, chunk_size=chunk, engine="columns") == rete
+
+
 def test_the_messy_inputs_have_what_they_are_for(reference):
     findings, rejects, summary = reference["csv"]
     reasons = [json.loads(line)["reason"] for line in rejects.splitlines()]

@@ -64,6 +64,7 @@ class Compiler:
 
     def compile(self, rule_ids=None) -> dict:
         rules = []
+        self.order = rule_order(self.base)
         for info in self.base.ordered_rules():
             if rule_ids is not None and info.rule.id not in rule_ids:
                 continue
@@ -74,6 +75,11 @@ class Compiler:
         types = {t: {"fields": dict(sorted(f.items()))} for t, f in sorted(self.keys.fields.items())}
         for t, items in sorted(self.keys.computed_ir.items()):
             types.setdefault(t, {"fields": {}})["computed"] = items
+        for rule in rules:  # the declared field types of derived facts, for strategies that type columns
+            for a in rule["actions"]:
+                if "assert" in a:
+                    declared = self.base.types[a["assert"]].fields
+                    types.setdefault(a["assert"], {"fields": {}})["declared"] = dict(sorted(declared.items()))
         return {"version": IR_VERSION, "types": types, "rules": rules, "summaries": summaries}
 
     # ---- expressions ----
@@ -238,6 +244,7 @@ class Compiler:
             "line": rule.id_pos.line,
             "phase": info.phase,
             "stratum": info.stratum,
+            "order": self.order[rule.id],
             "patterns": patterns,
             "actions": actions,
             "highlight": highlight,
@@ -250,6 +257,29 @@ class Compiler:
             conds = [self.expr(c, consts, item.pattern.type, {}) for c in item.pattern.constraints]
             items.append({"name": item.name, "func": item.func, "type": item.pattern.type, "where": conds})
         return {"name": decl.name, "by": decl.by, "items": items}
+
+
+def rule_order(base: RuleBase) -> dict[str, int]:
+    """Each rule's place in rule order (docs/language.md, "Which match a rule uses"): the
+    rules of a pack in the order they are written; a pack after the packs it imports,
+    packs that do not import one another by name. It never depends on the order of files
+    on the command line."""
+    programs = {p.pack.name: p for p in base.programs if p.pack is not None}
+    done: list[str] = []
+
+    def visit(name: str, path: tuple) -> None:
+        if name in done or name in path or name not in programs:
+            return
+        for imp in sorted(i.name for i in programs[name].of(A.Import)):
+            visit(imp, (*path, name))
+        done.append(name)
+
+    for name in sorted(programs):
+        visit(name, ())
+    place = {name: i for i, name in enumerate(done)}
+    ranked = sorted(base.rules.values(),
+                    key=lambda i: (place.get(i.pack, len(place)), i.pack, i.rule.id_pos.line, i.rule.id))  # fmt: skip
+    return {info.rule.id: n for n, info in enumerate(ranked)}
 
 
 def _refs(conds) -> list[tuple[str, str]]:

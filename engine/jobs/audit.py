@@ -44,10 +44,12 @@ from ..lang import ast as A
 from ..lang.checker import RuleBase
 from ..run import sealed
 from ..run.runtime import CompiledProgram, Context, input_fact
+from ..sources.csvreader import line_start
 from ..sources.open import open_records
 from ..sources.records import RecordSource, Reject, Span, _SeenIds
 
 DEFAULT_CHUNK = 2000
+DEFAULT_COLUMN_CHUNK = 20000  # rows per chunk when the column strategy may run
 EXECUTORS = ("local", "dask")
 
 
@@ -115,6 +117,9 @@ class ChunkResult:
     claims: tuple | None = None
     # keys with no canonical field met in the rows (a JSONL file's keys vary by line)
     unknown: set = field(default_factory=set)
+    # the findings' report lines rendered by the worker (numbered from `base`), and their severities
+    rendered: bytes | None = None
+    severities: tuple = ()
 
 
 def evaluate_chunk(
@@ -122,6 +127,7 @@ def evaluate_chunk(
 ) -> ChunkResult:
     """Evaluate one chunk of rows (Row or Reject): the unit of work of every executor."""
     out = ChunkResult(index, [], [], program.new_summary_state(), {})
+    rows = []
     for item in items:
         out.rows_read += 1
         if isinstance(item, Reject):
@@ -132,10 +138,18 @@ def evaluate_chunk(
         dept = item.values.get("department")
         if dept is not None:
             out.departments[dept] = out.departments.get(dept, 0) + 1
-        case = program.run_case([input_fact("record", item.values, file=file, row=item.row)], ctx)
-        out.findings.extend(case.findings)
-        program.add_to_summaries(out.summary_state, case, ctx)
-        out.rows_evaluated += 1
+        rows.append(item)
+    plan = getattr(program, "column_plan", None)
+    done = plan.run(rows, file, ctx) if plan is not None and len(rows) >= _min_column_rows() else None
+    if done is not None:  # the column strategy (engine/run/columns.py)
+        out.findings.extend(done[0])
+        CompiledProgram.merge_summaries(out.summary_state, done[1])
+    else:
+        for item in rows:
+            case = program.run_case([input_fact("record", item.values, file=file, row=item.row)], ctx)
+            out.findings.extend(case.findings)
+            program.add_to_summaries(out.summary_state, case, ctx)
+    out.rows_evaluated += len(rows)
     out.findings.sort(key=lambda f: f.sort_key())
     _count(out.by_rule, out.findings)
     return out
@@ -143,20 +157,25 @@ def evaluate_chunk(
 
 def evaluate_range(program: CompiledProgram, ctx: Context, source: RecordSource, file: str, index: int,
                    start: int, end: int, base: tuple[int, int] | None = None,
-                   prior: dict[int, int] | None = None) -> ChunkResult:  # fmt: skip
+                   prior: dict[int, int] | None = None, seen: _SeenIds | None = None,
+                   render=None) -> ChunkResult:  # fmt: skip
     """Evaluate the records of a CSV or JSONL file that start in the byte range [start, end).
 
     Without `base`, rows and lines are numbered from the range's own start. With it (rows
     and physical lines before `start`) they are the file's numbers, and `prior` maps the
-    digests of case ids seen before `start` that occur in the range to their first rows."""
+    digests of case ids seen before `start` that occur in the range to their first rows;
+    or `seen` holds every case id before `start` (a serial reader's table)."""
     rows, lines = base or (0, 0)
-    seen = _SeenIds(bits=10)
-    for h, row in (prior or {}).items():
-        seen.add_digest(h, row)
+    if seen is None:
+        seen = _SeenIds(bits=10)
+        for h, row in (prior or {}).items():
+            seen.add_digest(h, row)
     seen.start_journal()
     span = Span()
-    items = (item for item, _ in source.read(start, end, rows=rows, lines=lines, seen=seen, span=span))
-    out = evaluate_chunk(program, ctx, file, index, items)
+    out = _evaluate_columns(program, ctx, source, file, index, start, end, rows, lines, seen, span)
+    if out is None:
+        items = (item for item, _ in source.read(start, end, rows=rows, lines=lines, seen=seen, span=span))
+        out = evaluate_chunk(program, ctx, file, index, items)
     out.start, out.stop, out.lines = span.start, span.stop, span.lines
     out.base, out.claims = (rows, lines), seen.journal
     # pickled here, where the work is spread: the client writes them to its spool as
@@ -164,8 +183,56 @@ def evaluate_range(program: CompiledProgram, ctx: Context, source: RecordSource,
     # with them, so the client's serial report does not hash each finding again
     for f in out.findings:
         f.fingerprint()
+    if render is not None:
+        # the report's lines too, numbered from `base`: the client writes them as they
+        # are when `base` proves right (no unpickling and rendering in the client)
+        out.rendered = render(out.findings)
+        out.severities = tuple(sorted({f.severity for f in out.findings}))
     out.findings = pickle.dumps(out.findings, protocol=pickle.HIGHEST_PROTOCOL)
     return out
+
+
+def _evaluate_columns(program, ctx, source, file, index, start, end, rows, lines, seen, span) -> ChunkResult | None:
+    """A byte range read by the column reader and evaluated by the column strategy, or
+    None: the row reader and `evaluate_chunk` take it (engine/sources/columnreader.py)."""
+    plan = getattr(program, "column_plan", None)
+    if plan is None or not plan.complete or source.format != "csv":
+        return None
+    from ..sources.columnreader import read_columns
+
+    read = read_columns(source, start, end, rows, lines, seen, span)
+    if read is None:
+        return None
+    out = ChunkResult(index, [], read.rejects, program.new_summary_state(), {}, rows_read=read.rows_read,
+                      rows_evaluated=read.table.height, unknown=read.unknown)  # fmt: skip
+    if "department" in read.table.columns:
+        for dept, n in read.table.group_by("department").len().drop_nulls("department").iter_rows():
+            out.departments[dept] = n
+    done = plan.run_table(read.table, read.values_of, file, ctx) if read.table.height >= _min_column_rows() else None
+    if done is None:  # the Rete engine, on the rows as read
+        for item in _rows_of(read):
+            case = program.run_case([input_fact("record", item.values, file=file, row=item.row)], ctx)
+            out.findings.extend(case.findings)
+            program.add_to_summaries(out.summary_state, case, ctx)
+    else:
+        out.findings.extend(done[0])
+        CompiledProgram.merge_summaries(out.summary_state, done[1])
+    out.findings.sort(key=lambda f: f.sort_key())
+    _count(out.by_rule, out.findings)
+    return out
+
+
+def _min_column_rows() -> int:
+    from ..run.columns import MIN_COLUMN_ROWS
+
+    return MIN_COLUMN_ROWS
+
+
+def _rows_of(read):
+    from ..sources.records import Row
+
+    numbers = read.table.get_column("_row").to_list()
+    return [Row(n, values) for n, values in zip(numbers, read.values_of(list(range(len(numbers)))), strict=True)]
 
 
 def renumber(result: ChunkResult, rows: int, lines: int) -> None:
@@ -176,8 +243,9 @@ def renumber(result: ChunkResult, rows: int, lines: int) -> None:
         if isinstance(result.findings, bytes):
             result.shift += drows  # done as the spool is read
         else:
+            done: set = set()
             for f in result.findings:
-                shift_rows(f, drows)
+                shift_rows(f, drows, done)
         first_rows = result.claims[1]
         for i, row in enumerate(first_rows):
             first_rows[i] = row + drows
@@ -199,19 +267,24 @@ def renumber(result: ChunkResult, rows: int, lines: int) -> None:
     result.base = (rows, lines)
 
 
-def shift_rows(f, drows: int) -> None:
-    """Add `drows` to a finding's row and to the rows in its trace."""
+def shift_rows(f, drows: int, done: set | None = None) -> None:
+    """Add `drows` to a finding's row and to the rows in its trace. The findings of one
+    chunk may share the description of a fact (runtime.describe with a memo): `done`,
+    one set for the chunk, holds those already shifted."""
     if f.row is not None:
         f.row += drows
-    _shift_trace_rows(f.trace.get("facts", ()), drows)
+    _shift_trace_rows(f.trace.get("facts", ()), drows, set() if done is None else done)
 
 
-def _shift_trace_rows(facts, drows: int) -> None:
+def _shift_trace_rows(facts, drows: int, done: set) -> None:
     """Facts in a trace (runtime.describe): input facts carry their row, derived facts
     the facts they came `from`."""
     for fact in facts:
+        if id(fact) in done:
+            continue
+        done.add(id(fact))
         if "derived_by" in fact:
-            _shift_trace_rows(fact.get("from", ()), drows)
+            _shift_trace_rows(fact.get("from", ()), drows, done)
         elif "row" in fact:
             fact["row"] += drows
 
@@ -219,9 +292,9 @@ def _shift_trace_rows(facts, drows: int) -> None:
 # ---- what every worker holds: compiled programs and open sources ----
 
 
-def program_spec(ir: dict, severity, calendar, as_of: dt.date) -> tuple[str, bytes]:
+def program_spec(ir: dict, severity, calendar, as_of: dt.date, engine: str = "auto") -> tuple[str, bytes]:
     """(token, pickled program): what a worker needs to compile a program, once."""
-    data = pickle.dumps((ir, severity, calendar, as_of), protocol=pickle.HIGHEST_PROTOCOL)
+    data = pickle.dumps((ir, severity, calendar, as_of, engine), protocol=pickle.HIGHEST_PROTOCOL)
     return hashlib.sha256(data).hexdigest(), data
 
 
@@ -244,8 +317,10 @@ def worker_program(token: str, spec: bytes | None) -> tuple[CompiledProgram, Con
     """The compiled program of `token`, from `spec` or from what the worker was given."""
 
     def make():
-        ir, severity, calendar, as_of = pickle.loads(spec if spec is not None else _SPECS[token])
-        return CompiledProgram(ir, severity), Context(calendar, as_of)
+        ir, severity, calendar, as_of, engine = pickle.loads(spec if spec is not None else _SPECS[token])
+        program, ctx = CompiledProgram(ir, severity), Context(calendar, as_of)
+        program.column_plan = column_plan(program, ctx, engine)
+        return program, ctx
 
     return _cached("programs", token, make)
 
@@ -261,10 +336,11 @@ def worker_source(path: str, read: tuple) -> RecordSource:
 
 
 def run_range(token: str, spec: bytes, file: str, read: tuple, index: int, start: int, end: int,
-              base=None, prior=None) -> ChunkResult:  # fmt: skip
+              base=None, prior=None, render=None) -> ChunkResult:  # fmt: skip
     """A task: one byte range of a file, on whatever worker runs it."""
     program, ctx = worker_program(token, spec)
-    return evaluate_range(program, ctx, worker_source(file, read), file, index, start, end, base, prior)
+    return evaluate_range(program, ctx, worker_source(file, read), file, index, start, end, base, prior,
+                          render=render)  # fmt: skip
 
 
 def run_chunk(token: str, spec: bytes, file: str, index: int, items: list) -> ChunkResult:
@@ -274,6 +350,17 @@ def run_chunk(token: str, spec: bytes, file: str, index: int, items: list) -> Ch
 
 
 _SPECS: dict[str, bytes] = {}  # in a pool worker: the programs it may be asked to run
+
+
+def column_plan(program: CompiledProgram, ctx: Context, engine: str):
+    """The column strategy's plan for a program (`--engine auto|columns`), or None: Rete
+    runs every stratum (`--engine rete`, or no stratum translates)."""
+    if engine == "rete":
+        return None
+    from ..run.columns import ColumnPlan
+
+    plan = ColumnPlan(program, ctx)
+    return plan if plan.usable else None
 
 
 def _init_worker(parent: int, programs: dict[str, bytes]) -> None:
@@ -432,8 +519,9 @@ class Spool:
                 if isinstance(items, bytes):  # pickled by a worker, inside the signed frame
                     items = pickle.loads(items)
                 if shift:
+                    done: set = set()
                     for f in items:
-                        shift_rows(f, shift)
+                        shift_rows(f, shift, done)
                 yield from items
 
     def sync(self) -> tuple[int, int]:
@@ -628,7 +716,12 @@ class _Run:
             if len(merged) > MAX_UNKNOWN_COLUMNS:
                 t.unknown_more[file] = True
         self.findings.add(result.findings, sum(result.by_rule.values()), result.shift)
-        if self.render is not None:
+        if self.render is not None and result.rendered is not None and not result.shift:
+            for severity in result.severities:
+                if severity not in self.totals.severities:
+                    self.totals.severities.append(severity)
+            self.rendered.add(result.rendered, sum(result.by_rule.values()))
+        elif self.render is not None:
             self.add_rendered(result.findings, result.shift)
         self.rejects.add([_reject(file, r) for r in result.rejects])
         self.position = position
@@ -646,8 +739,9 @@ class _Run:
         if isinstance(findings, bytes):
             findings = pickle.loads(findings)
             if shift:
+                done: set = set()
                 for f in findings:
-                    shift_rows(f, shift)
+                    shift_rows(f, shift, done)
         if findings:
             severities = self.totals.severities
             for f in findings:
@@ -674,10 +768,10 @@ class _Run:
 
 
 def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, sheet=None,
-                aliases=None, chunk_size: int = DEFAULT_CHUNK, jobs: int = 1, severity=None,
+                aliases=None, chunk_size: int | None = None, jobs: int = 1, severity=None,
                 calendar_path=None, calendar_data=None, on_progress=None,
                 spool_dir: str | None = None, executor: str = "local", scheduler: str | None = None,
-                checkpoint: str | None = None, render=None) -> AuditResult:  # fmt: skip
+                checkpoint: str | None = None, render=None, engine: str = "auto") -> AuditResult:  # fmt: skip
     """Audit record files. `jobs` worker processes (`executor="local"`), or the workers of a
     Dask cluster (`executor="dask"`: `scheduler` address, or a LocalCluster of `jobs`
     processes); `checkpoint` a directory to commit progress to and resume from.
@@ -685,6 +779,9 @@ def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, 
     as each chunk is consumed: `AuditResult.rendered`.
     `calendar_path` and `calendar_data` are accepted for compatibility: the calendar object
     itself is what workers receive."""
+    if chunk_size is None:
+        # the column strategy pays a fixed cost per chunk (one pass of each rule over it)
+        chunk_size = DEFAULT_CHUNK if _engine(engine) == "rete" else DEFAULT_COLUMN_CHUNK
     if chunk_size < 1:
         raise XukeError("--chunk-size must be at least 1")
     ctx = Context(calendar, as_of)
@@ -708,7 +805,7 @@ def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, 
         key = frozenset(skipped_by_file[-1])
         if key not in programs:
             programs[key] = program_spec(
-                compile_rules(base, set(base.rules) - key), severity, calendar, as_of
+                compile_rules(base, set(base.rules) - key), severity, calendar, as_of, _engine(engine)
             )
     skipped_all = {r: why for skipped in skipped_by_file for r, why in skipped.items()}
     store = None
@@ -728,7 +825,9 @@ def audit_files(base: RuleBase, paths, calendar, as_of: dt.date, encoding=None, 
                     run.next_file(index)
                 source = open_source(file)
                 token, spec = programs[frozenset(skipped_by_file[index])]
-                if isinstance(pool, SerialExecutor):
+                if isinstance(pool, SerialExecutor) and source.format == "csv" and _columns_complete(token, spec):
+                    _serial_ranges(run, index, file, source, worker_program(token, spec), chunk_size)
+                elif isinstance(pool, SerialExecutor):
                     _serial_file(run, index, file, source, worker_program(token, spec), chunk_size)
                 elif not source.ranged:
                     _chunked_file(run, index, file, source, pool, token, chunk_size)
@@ -803,6 +902,20 @@ def _serial_file(run: _Run, index: int, file: str, source: RecordSource, compile
         run.consume(file, result, _position(index, pos, chunk[-1].row, lines, chunks + 1), seen)
 
 
+def _serial_ranges(run: _Run, index: int, file: str, source: RecordSource, compiled, chunk_size: int) -> None:
+    """A CSV file for the column strategy, read from start to end in byte ranges of about
+    `chunk_size` rows (the column reader reads a range at once), in this process."""
+    program, ctx = compiled
+    pos, rows, lines, chunks, seen, size, step = _ranges_from(run, file, source, chunk_size)
+    while pos < size:
+        result = evaluate_range(program, ctx, source, file, chunks, pos, min(pos + step, size), (rows, lines),
+                                seen=seen, render=run.render)  # fmt: skip
+        pos, rows, lines, chunks = result.stop, rows + result.rows_read, result.lines, chunks + 1
+        run.consume(file, result, _position(index, pos, rows, lines, chunks), seen)
+        if result.stop <= result.start:  # nothing read: only blank lines were left
+            break
+
+
 def _position(file, pos, rows, lines, chunks) -> dict:
     return {"file": file, "pos": pos, "rows": rows, "lines": lines, "chunks": chunks}
 
@@ -849,23 +962,36 @@ def range_bytes(source: RecordSource, chunk_size: int) -> int:
     return max(1, chunk_size * len(sample) // lines)
 
 
-def _ranged_file(run: _Run, index: int, file: str, source: RecordSource, pool, token, aliases,
-                 chunk_size: int) -> None:  # fmt: skip
-    """Byte ranges read and evaluated by the workers; results joined here in order."""
+def _ranges_from(run: _Run, file: str, source: RecordSource, chunk_size: int):
+    """Where reading a file in byte ranges starts (its data, or where a checkpoint left it):
+    offset, rows, lines and chunks before it, the case ids seen, the file's size, the step."""
     p = run.position
     start, first_lines = source.data_start
     pos = start if p["pos"] is None else p["pos"]
     rows, lines, chunks = p["rows"], first_lines if p["lines"] is None else p["lines"], p["chunks"]
-    seen = run.seen_ids()
-    size = os.path.getsize(file)
-    step = range_bytes(source, chunk_size)
+    return pos, rows, lines, chunks, run.seen_ids(), os.path.getsize(file), range_bytes(source, chunk_size)
+
+
+def _ranged_file(run: _Run, index: int, file: str, source: RecordSource, pool, token, aliases,
+                 chunk_size: int) -> None:  # fmt: skip
+    """Byte ranges read and evaluated by the workers; results joined here in order."""
+    pos, rows, lines, chunks, seen, size, step = _ranges_from(run, file, source, chunk_size)
     read = (source.encoding, tuple(sorted((aliases or {}).items())))  # every worker reads as detected here
+
+    render = run.render
+    known = [pos, rows, lines]  # the last range boundary whose numbers are known
+    counter = _LineCounter(file)
 
     def tasks():
         n, s = chunks, pos
         while s < size:
             e = min(s + step, size)
-            yield n, s, e, pool.submit(run_range, token, file, read, n, s, e)
+            # the numbers before the range, supposing each line from the last known
+            # boundary on is one row: then the worker's lines are final and need no
+            # renumbering here (it is checked as the range is consumed)
+            ahead = counter.lines_between(known[0], line_start(file, s)) if s > known[0] else 0
+            guess = (known[1] + ahead, known[2] + ahead)
+            yield n, s, e, pool.submit(run_range, token, file, read, n, s, e, guess, None, render)
             n, s = n + 1, e
 
     for n, _s, e, future in _bounded(tasks(), 2 * pool.workers + 1):
@@ -879,11 +1005,14 @@ def _ranged_file(run: _Run, index: int, file: str, source: RecordSource, pool, t
                 prior.update(clash)
             # evaluate it again knowing what came before: the rows and lines before it,
             # and the ids of earlier ranges that it repeats
-            result = pool.submit(run_range, token, file, read, n, pos, e, (rows, lines), prior).result()
+            result = pool.submit(run_range, token, file, read, n, pos, e, (rows, lines), prior, render).result()
+        if result.base != (rows, lines):
+            result.rendered = None  # numbered from a wrong guess: rendered again here
         renumber(result, rows, lines)
         for h, row in zip(*result.claims):
             seen.add_digest(h, row)
         pos, rows, lines = result.stop, rows + result.rows_read, result.lines
+        known[:] = pos, rows, lines
         run.consume(file, result, _position(index, pos, rows, lines, n + 1), seen)
 
 
@@ -895,12 +1024,72 @@ def _reject(file: str, r: Reject) -> dict:
     return out
 
 
+class _LineCounter:
+    """Physical lines between two offsets of a file, counted by reading it forward (the
+    audit process reads each byte once more; a worker reads its own range)."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.at = self.count = 0  # lines in [0, at)
+        self.memo: dict[int, int] = {0: 0}
+
+    def lines_between(self, a: int, b: int) -> int:
+        return self._before(b) - self._before(a)
+
+    def _before(self, offset: int) -> int:
+        if offset in self.memo:
+            return self.memo[offset]
+        if offset < self.at:  # a boundary behind the count, never asked for: count afresh
+            self.at = self.count = 0
+        with open(self.path, "rb") as fh:
+            fh.seek(self.at)
+            while self.at < offset:
+                block = fh.read(min(1 << 20, offset - self.at))
+                if not block:
+                    break
+                self.count += block.count(b"\n")
+                self.at += len(block)
+        if len(self.memo) > 64:  # only recent boundaries are asked for again
+            self.memo = dict(list(self.memo.items())[-32:])
+        self.memo[offset] = self.count
+        return self.count
+
+
+def engine_report(base: RuleBase, calendar, as_of: dt.date) -> list[str]:
+    """What `--engine columns` says: which case strata of the packs run as column
+    expressions, and why the others stay on the Rete engine."""
+    from ..run.columns import ColumnPlan
+
+    plan = ColumnPlan(CompiledProgram(compile_rules(base)), Context(calendar, as_of))
+    if plan.complete:
+        return [f"columns: all {len(plan.strata)} case strata run as column expressions"]
+    return [f"columns: {len(plan.strata)} case strata run as column expressions",
+            *(f"columns: {reason}" for reason in plan.reasons)]  # fmt: skip
+
+
+def _columns_complete(token: str, spec: bytes) -> bool:
+    plan = getattr(worker_program(token, spec)[0], "column_plan", None)
+    return plan is not None and plan.complete
+
+
+def _engine(engine: str) -> str:
+    from ..run.columns import ENGINES
+
+    if engine not in ENGINES:
+        raise XukeError(f"unknown engine {engine!r} (expected one of: {', '.join(ENGINES)})")
+    return engine
+
+
 def _fingerprint(base: RuleBase, files, calendar, as_of, encoding, sheet, aliases, severity) -> str:
     """What decides an audit's findings, apart from the contents of the inputs."""
-    ir = compile_rules(base)
-    data = pickle.dumps((ir, files, calendar, as_of, encoding, sheet, sorted((aliases or {}).items()),
+    import json
+
+    # the rules as JSON: pickle's bytes depend on which equal strings are one object (a
+    # parse and a cached parse share them differently), JSON's do not
+    ir = json.dumps(compile_rules(base), sort_keys=True, ensure_ascii=False).encode()
+    data = pickle.dumps((files, calendar, as_of, encoding, sheet, sorted((aliases or {}).items()),
                          sorted((severity or {}).items())), protocol=4)  # fmt: skip
-    return hashlib.sha256(data).hexdigest()
+    return hashlib.sha256(ir + b"\0" + data).hexdigest()
 
 
 def _render_jsonl(findings) -> bytes:

@@ -10,9 +10,9 @@ from ..ir.compiler import compile_rules
 from ..lang import ast as A
 from ..lang.checker import Checker, RuleBase
 from ..lang.diagnostics import Diagnostic, DiagnosticError
-from ..lang.syntax import parse
 from ..resources import STANDARD_RULES
 from ..safefs import NotRegular, TooLarge, read_small
+from .packcache import parse_cached
 
 # installed: engine/_rules (setup.cfg package_dir); in a checkout: rules/ beside engine/
 MAX_FILE_BYTES = 2 << 20  # a rule file larger than this is not a hand-written pack
@@ -76,7 +76,7 @@ def parse_files(files: list[Path]) -> tuple[list[A.Program], list[Diagnostic], d
         source = read_rule_file(path)
         sources[name] = source
         try:
-            programs.append(parse(source, name))
+            programs.append(parse_cached(source, name))
         except DiagnosticError as e:
             diags.extend(e.diagnostics)
     return programs, diags, sources

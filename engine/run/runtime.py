@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ import orjson
 
 from ..findings import DATE_FIELDS, Finding
 from ..ir.evaluate import compile_expr, literal_value, render_value
+from ..ir.order import recursive
 from .durable_backend import Ruleset, engine_value, plan
 
 
@@ -34,6 +35,15 @@ class Fact:
     origin: dict  # input: {"file", "row"|"line"}; derived: {"rule", "from": [Fact]}
     fid: int = 0
     payload: str | None = None  # the serialised engine fact, made once
+    # its place in fact order (docs/language.md): input facts (-1, position); derived facts
+    # and findings (stratum, depth, rule order, keys of the facts of their first match)
+    key: tuple = ()  # made on demand (key_of)
+    settled: bool = False  # its origin is final (input facts, and derived ones after their stratum)
+    order: int = -1  # the rule order of the rule that first derived it
+    depth: int = 0  # derivation steps within its stratum (0: from an earlier stratum or input)
+    height: int = -1  # derivation steps down to its deepest input, once its origin is final (describe)
+    derivations: list = field(default_factory=list)  # (rule, matched facts, env) while its stratum runs
+    subject: Fact | None = None  # a finding's subject
 
 
 def input_fact(type_: str, values: dict, **origin) -> Fact:
@@ -46,12 +56,110 @@ class CaseResult:
     facts: list[Fact]
 
 
+class Session:
+    """What one session holds: its facts (input, derived, findings as facts), the derived
+    facts by value and the findings by (rule, subject), and the findings made."""
+
+    def __init__(self, inputs: list[Fact]):
+        self.facts: list[Fact] = []
+        self.by_id: dict[int, Fact] = {}
+        self.counter = itertools.count(1)
+        self.derived: dict = {}  # (type, values) -> Fact
+        self.reports: dict = {}  # (rule id, subject fid) -> finding Fact
+        self.findings: list[Finding] = []
+        for i, f in enumerate(inputs):
+            f.key, f.settled = (-1, i), True
+            self.add(f)
+
+    def add(self, fact: Fact) -> None:
+        fact.fid = next(self.counter)
+        fact.payload = None
+        self.facts.append(fact)
+        self.by_id[fact.fid] = fact
+
+    def settle(self, new: list[Fact], recursive: bool, program: CompiledProgram, ctx: Context) -> None:
+        """After a stratum: give each fact it derived the origin of its first derivation and
+        its key in fact order, then make the findings it reported, in fact order
+        (docs/language.md, "Which match a rule uses"). In a recursive stratum (rules that
+        derive facts from facts they derive themselves) derivations in fewer steps come
+        first, so that no fact is first derived from itself."""
+        if not new:
+            return
+        mine = {id(f) for f in new}
+        depth: dict[int, int] = {}
+        if recursive:
+            changed = True
+            while changed:  # the fewest derivation steps (Bellman-Ford over the derivations)
+                changed = False
+                for f in new:
+                    for _, matched, _, _ in f.derivations:
+                        d = 1
+                        for g in matched:
+                            if id(g) in mine:
+                                dg = depth.get(id(g))
+                                if dg is None:
+                                    break
+                                d = max(d, dg + 1)
+                        else:
+                            if d < depth.get(id(f), d + 1):
+                                depth[id(f)] = d
+                                changed = True
+
+        def steps(matched) -> int:
+            if not recursive:
+                return 0
+            return max((depth[id(g)] + 1 for g in matched if id(g) in mine), default=1)
+
+        def settle(f: Fact) -> None:
+            """Choose f's origin; keys are made only where two derivations compare."""
+            if f.settled:
+                return
+            d = depth.get(id(f), 0)
+            if len(f.derivations) == 1 and not recursive:  # the common case: one way to it
+                best = f.derivations[0]
+            else:
+                best, least = None, None
+                for deriv in f.derivations:
+                    rule, matched = deriv[0], deriv[1]
+                    if steps(matched) == d:
+                        for g in matched:
+                            settle(g)
+                        k = (rule["order"], tuple(key_of(g) for g in matched))
+                        if least is None or k < least:
+                            best, least = deriv, k
+            rule, matched, env, spec = best
+            f.settled, f.depth, f.order = True, d, rule["order"]
+            f.origin["rule"] = rule["id"]
+            f.origin["from"] = matched
+            f.derivations = [] if f.subject is None else [best]
+
+        for f in new:
+            settle(f)
+        # findings in a fixed order: by rule, then by subject (each rule reports a subject once)
+        made = [f for f in new if f.subject is not None]
+        made.sort(key=lambda f: (f.order, key_of(f.subject)))
+        for f in made:
+            rule, matched, env, spec = f.derivations[0]
+            f.derivations = []
+            self.findings.append(program.report(rule, f.subject, matched, env, spec, ctx))
+
+
+def key_of(fact: Fact) -> tuple:
+    """A settled fact's key in fact order, made on demand: input facts (-1, position);
+    derived facts and findings (rule order of their origin, steps, keys of the facts of
+    their origin)."""
+    if not fact.key:
+        fact.key = (fact.order, fact.depth, tuple(key_of(g) for g in fact.origin["from"]))
+    return fact.key
+
+
 @dataclass
 class _Stratum:
     ruleset: Ruleset | None  # the stratum's one ruleset; None when it takes several
     types: set[str]
     negated: set[str]
     parts: list[tuple[Ruleset, set[str]]]  # the rulesets, each with the types it matches
+    recursive: bool = False  # some rule matches facts that rules of this stratum derive from it
 
 
 class CompiledProgram:
@@ -81,6 +189,9 @@ class CompiledProgram:
         self.summary_strata = self._strata("summary")
         self.summaries = [self._compile_summary(s) for s in ir["summaries"]]
         self.keep_sources = False  # `xuke explain` wants the facts behind each finding
+        # while a chunk's findings are made by columns: fact -> its description, shared by
+        # the traces of the chunk (audit.shift_rows shifts a shared one once)
+        self.describe_memo: dict | None = None
 
     # ---- compilation of the Python side ----
     def _compile_actions(self, rule):
@@ -104,7 +215,7 @@ class CompiledProgram:
             negated = {p["type"] for r in group for p in r["patterns"] if p["kind"] == "not"}
             parts = [(Ruleset(part, self.type_codes), {p["type"] for r in part for p in r["patterns"]})
                      for part in plan(group, self.type_codes)]  # fmt: skip
-            out.append(_Stratum(parts[0][0] if len(parts) == 1 else None, types, negated, parts))
+            out.append(_Stratum(parts[0][0] if len(parts) == 1 else None, types, negated, parts, recursive(group)))
         return out
 
     def _compile_summary(self, s):
@@ -131,25 +242,20 @@ class CompiledProgram:
         return fact.payload
 
     # ---- sessions ----
-    def run_session(self, inputs: list[Fact], ctx: Context, strata: list[_Stratum]) -> CaseResult:
-        sid = "0"  # one session, emptied after each case (see Ruleset.retract)
-        facts: list[Fact] = []
-        by_id: dict[int, Fact] = {}
-        seen_derived: set = set()
-        reported: set = set()
-        findings: list[Finding] = []
-        counter = itertools.count(1)
+    def run_session(self, inputs: list[Fact], ctx: Context, strata: list[_Stratum],
+                    prior: Session | None = None) -> CaseResult:  # fmt: skip
+        """Run `strata` over one session's input facts (or over what `prior`, a session
+        begun by another strategy, holds already) and return its findings and facts.
 
-        def add(fact: Fact) -> bool:
-            fact.fid = next(counter)
-            fact.payload = None
-            facts.append(fact)
-            by_id[fact.fid] = fact
-            return True
-
-        for f in inputs:
-            add(f)
+        The engine's firing order decides nothing: every match is collected while a
+        stratum runs, and when it is done each derived fact and each finding takes the
+        first of its matches in match order (docs/language.md, "Which match a rule uses"):
+        its origin, the trace it shows and the message it renders."""
+        session = prior or Session(inputs)
+        facts, by_id = session.facts, session.by_id
         pending: list[Fact] = []
+        derived: dict = session.derived
+        reports: dict = session.reports
 
         def on_match(rule: dict, bindings: dict):
             env = {}
@@ -168,28 +274,26 @@ class CompiledProgram:
                         if v is not None:
                             values[name] = v
                     key = (target, tuple(sorted((k, _hashable(v)) for k, v in values.items())))
-                    if key in seen_derived:
-                        continue
-                    seen_derived.add(key)
-                    fact = Fact(target, values, {"rule": rule["id"], "from": matched})
-                    add(fact)
-                    pending.append(fact)
+                    fact = derived.get(key)
+                    if fact is None:
+                        fact = Fact(target, values, {"rule": rule["id"], "from": matched})
+                        derived[key] = fact
+                        session.add(fact)
+                        pending.append(fact)
+                    if not fact.settled:  # not settled in an earlier stratum
+                        fact.derivations.append((rule, matched, None, None))
                 else:
                     subject = by_id[_local_id(bindings[target]["id"])]
-                    if (rule["id"], subject.fid) in reported:
-                        continue
-                    reported.add((rule["id"], subject.fid))
-                    parts, data = spec
-                    message = "".join(p if isinstance(p, str) else render_value(p(None, env, ctx)) for p in parts)
-                    finding = self._finding(rule, subject, message, matched)
-                    if data:
-                        finding.data = {name: fn(None, env, ctx) for name, fn in data}
-                    findings.append(finding)
-                    ffact = Fact("finding", {**subject.values, "rule": rule["id"], "severity": rule["severity"],
-                                             "tags": list(rule["tags"])}, {"rule": rule["id"], "from": matched,
-                                                                           "finding": True})  # fmt: skip
-                    add(ffact)
-                    pending.append(ffact)
+                    ffact = reports.get((rule["id"], subject.fid))
+                    if ffact is None:
+                        ffact = Fact("finding", {**subject.values, "rule": rule["id"], "severity": rule["severity"],
+                                                 "tags": list(rule["tags"])},
+                                     {"rule": rule["id"], "from": matched, "finding": True})  # fmt: skip
+                        ffact.subject = subject
+                        reports[(rule["id"], subject.fid)] = ffact
+                        session.add(ffact)
+                        pending.append(ffact)
+                    ffact.derivations.append((rule, matched, env, spec))
 
         for stratum in strata:
             ruleset = stratum.ruleset
@@ -197,27 +301,34 @@ class CompiledProgram:
             todo = [f for f in facts if f.type in stratum.negated]
             todo += [f for f in facts if f.type in stratum.types and f.type not in stratum.negated]
             pending.clear()
+            start = len(facts)
             if ruleset is None:
-                self._run_parts(stratum, todo, pending, sid, ctx, on_match)
-                continue
-            # _run_parts with one part, without routing each fact: one loop serving both
-            # measured 4 % slower on every case (benchmarks/engine_alone.py)
-            i = 0
-            asserted = []
-            try:
-                while i < len(todo):
-                    payload = self._payload(todo[i], sid, ctx)
-                    asserted.append(payload)
-                    ruleset.assert_fact(payload, on_match)
-                    i += 1
-                    if i == len(todo) and pending:
-                        todo.extend(f for f in pending if f.type in stratum.types)
-                        pending.clear()
-            finally:
-                # whatever an action raised, the next case must find the session empty:
-                # facts left behind would join with its facts, or be taken for its own
-                ruleset.retract(asserted)
-        return CaseResult(findings, facts)
+                self._run_parts(stratum, todo, pending, "0", ctx, on_match)
+            else:
+                self._run_one(ruleset, stratum, todo, pending, ctx, on_match)
+            session.settle(facts[start:], stratum.recursive, self, ctx)
+        return CaseResult(session.findings, facts)
+
+    def _run_one(self, ruleset: Ruleset, stratum: _Stratum, todo: list[Fact], pending: list[Fact], ctx: Context,
+                 on_match) -> None:  # fmt: skip
+        """_run_parts with one part, without routing each fact: one loop serving both
+        measured 4 % slower on every case (benchmarks/engine_alone.py)."""
+        sid = "0"  # one session, emptied after each case (see Ruleset.retract)
+        i = 0
+        asserted = []
+        try:
+            while i < len(todo):
+                payload = self._payload(todo[i], sid, ctx)
+                asserted.append(payload)
+                ruleset.assert_fact(payload, on_match)
+                i += 1
+                if i == len(todo) and pending:
+                    todo.extend(f for f in pending if f.type in stratum.types)
+                    pending.clear()
+        finally:
+            # whatever an action raised, the next case must find the session empty:
+            # facts left behind would join with its facts, or be taken for its own
+            ruleset.retract(asserted)
 
     def _run_parts(self, stratum: _Stratum, todo: list[Fact], pending: list[Fact], sid: str, ctx: Context,
                    on_match) -> None:  # fmt: skip
@@ -247,6 +358,16 @@ class CompiledProgram:
         return self.run_session(inputs, ctx, self.case_strata)
 
     # ---- findings ----
+    def report(self, rule: dict, subject: Fact, matched: list[Fact], env: dict, spec, ctx: Context) -> Finding:
+        """The finding of a `report` action for one match: its message, and the typed data of
+        `report ... with (...)`, evaluated over that match's bindings."""
+        parts, data = spec
+        message = "".join(p if isinstance(p, str) else render_value(p(None, env, ctx)) for p in parts)
+        finding = self._finding(rule, subject, message, matched)
+        if data:
+            finding.data = {name: fn(None, env, ctx) for name, fn in data}
+        return finding
+
     def _finding(self, rule: dict, subject: Fact, message: str, matched: list[Fact]) -> Finding:
         root = _root_input(subject)
         f = Finding(
@@ -257,7 +378,7 @@ class CompiledProgram:
             cites=list(rule["cites"]),
             tags=list(rule["tags"]),
             file=root.origin.get("file", "") if root else "",
-            trace={"rule": rule["id"], "facts": [describe(m) for m in matched]},
+            trace={"rule": rule["id"], "facts": [describe(m, 0, self.describe_memo) for m in matched]},
         )
         if self.keep_sources:
             f.sources = matched
@@ -395,9 +516,31 @@ def _root_input(fact: Fact) -> Fact | None:
     return fact if "from" not in fact.origin else None
 
 
-def describe(fact: Fact, depth: int = 0) -> dict:
+def describe(fact: Fact, depth: int = 0, memo: dict | None = None) -> dict:
     """A fact in a finding's trace: input facts by where they came from, derived facts with
-    the rule and facts they came from, down to input rows or clauses."""
+    the rule and facts they came from, down to input rows or clauses. With `memo`, a fact
+    described before is the same dict again."""
+    if memo is not None:
+        # a description cut at depth 8 depends on the depth it starts at; one that is not
+        # cut (a short derivation) does not, and is made once whatever its depth
+        key = id(fact) if depth + _height(fact, memo) <= 8 else (id(fact), depth)
+        out = memo.get(key)
+        if out is None:
+            out = memo[key] = _describe(fact, depth, memo)
+        return out
+    return _describe(fact, depth, None)
+
+
+def _height(fact: Fact, memo: dict) -> int:
+    """Derivation steps from the fact down to its deepest input (0 for an input fact)."""
+    h = fact.height
+    if h < 0:
+        h = fact.height = 0 if "from" not in fact.origin else 1 + max(
+            (_height(f, memo) for f in fact.origin["from"]), default=0)  # fmt: skip
+    return h
+
+
+def _describe(fact: Fact, depth: int, memo: dict | None) -> dict:
     if "from" not in fact.origin:
         out: dict = {"type": fact.type}
         for key in ("file", "row", "line", "summary"):
@@ -416,5 +559,5 @@ def describe(fact: Fact, depth: int = 0) -> dict:
         out["values"] = {k: render_value(v) for k, v in sorted(fact.values.items())}
     out["derived_by"] = fact.origin["rule"]
     if depth < 8:
-        out["from"] = [describe(f, depth + 1) for f in fact.origin["from"]]
+        out["from"] = [describe(f, depth + 1, memo) for f in fact.origin["from"]]
     return out
