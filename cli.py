@@ -8,26 +8,16 @@ import time
 from xuke.errors import XukeError
 from xuke.lang.diagnostics import DiagnosticError
 
-EPILOG_CHECK = """examples:
-  xuke check rules/                 # every pack in the folder
-  xuke check my_city.rules          # one file (imports found on the rule path)
-"""
-EPILOG_FMT = """examples:
-  xuke fmt rules/                   # rewrite files in the canonical layout
-  xuke fmt --check rules/           # exit 1 if a file would change (CI)
-  xuke fmt --keywords zh my.rules   # rewrite with Chinese keywords
-"""
-
 
 def _output_options(p) -> None:
     from xuke.i18n import _
     from xuke.reports.emit import FORMATS
 
     # default None: xuke.yaml's `output:` fills what the command line leaves out
-    p.add_argument("--format", choices=FORMATS, help="output format (default: text, or output.format in xuke.yaml)")
-    p.add_argument("-o", "--output", default="-", metavar="FILE", help="write the report here (default: stdout)")
+    p.add_argument("--format", choices=FORMATS, help=_("help.opt.format"))
+    p.add_argument("-o", "--output", default="-", metavar="FILE", help=_("help.opt.output"))
     p.add_argument("--fail-on", choices=("critical", "error", "warning", "info", "never"),
-                   help="exit 1 when a finding is at least this severe (default: error, or output.fail_on)")
+                   help=_("help.opt.fail_on"))
     p.add_argument("--baseline", metavar="FILE", help=_("help.baseline"))
     p.add_argument("--write-baseline", metavar="FILE", help=_("help.write_baseline"))
 
@@ -43,127 +33,129 @@ def _global_options(p, main: bool = False) -> None:
     p.add_argument("--lang", choices=("zh", "en"), default=default, help=_("help.lang"))
 
 
+def _epilog(text: str) -> str:
+    """An examples block: its heading in the current language, the commands as they are."""
+    from xuke.i18n import _
+
+    return _("help.examples") + text.removeprefix("examples:")
+
+
 def _parser() -> argparse.ArgumentParser:
     from xuke.i18n import _
 
     p = argparse.ArgumentParser(prog="xuke", description=_("help.description"))
-    p.add_argument("--version", action="version", version=f"xuke {_version()}")
+    p.add_argument("--version", action="version", version=f"xuke {_version()}", help=_("help.version"))
     _global_options(p, main=True)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    c = sub.add_parser("check", help=_("help.check"), epilog=EPILOG_CHECK,
+    c = sub.add_parser("check", help=_("help.check"), epilog=_("help.examples.check"),
                        formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     c.add_argument("paths", nargs="+", metavar="PATH")
-    c.add_argument("--rule-path", action="append", default=[], metavar="DIR", help="more folders to find imports in")
+    c.add_argument("--rule-path", action="append", default=[], metavar="DIR", help=_("help.check.rule_path"))
     c.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
-                   help="text (FILE:LINE:COL blocks on stderr), or json / sarif / github annotations on -o")  # fmt: skip
-    c.add_argument("-o", "--output", default="-", metavar="FILE", help="where json / sarif go (default: stdout)")
-    c.add_argument("--junit", metavar="FILE", help="also write one JUnit testcase per rule file")
+                   help=_("help.check.format"))  # fmt: skip
+    c.add_argument("-o", "--output", default="-", metavar="FILE", help=_("help.check.output"))
+    c.add_argument("--junit", metavar="FILE", help=_("help.check.junit"))
 
-    f = sub.add_parser("fmt", help=_("help.fmt"), epilog=EPILOG_FMT,
+    f = sub.add_parser("fmt", help=_("help.fmt"), epilog=_("help.examples.fmt"),
                        formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     f.add_argument("paths", nargs="+", metavar="PATH")
-    f.add_argument("--check", action="store_true", help="only report files that would change (exit 1)")
-    f.add_argument("--keywords", choices=("zh", "en"), help="keyword surface (default: keep each file's own)")
+    f.add_argument("--check", action="store_true", help=_("help.fmt.check"))
+    f.add_argument("--keywords", choices=("zh", "en"), help=_("help.fmt.keywords"))
 
     t = sub.add_parser("test", help=_("help.test"),
-                       epilog="examples:\n  xuke test rules/\n  xuke test --coverage rules/",
+                       epilog=_epilog("examples:\n  xuke test rules/\n  xuke test --coverage rules/"),
                        formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     t.add_argument("paths", nargs="+", metavar="PATH")
-    t.add_argument("--coverage", action="store_true", help="list reporting rules no example exercises")
-    t.add_argument("--calendar", metavar="FILE", help="working-day calendar overrides (YAML)")
-    t.add_argument("--junit", metavar="FILE", help="also write the results as JUnit XML (for CI dashboards)")
+    t.add_argument("--coverage", action="store_true", help=_("help.test.coverage"))
+    t.add_argument("--calendar", metavar="FILE", help=_("help.opt.calendar"))
+    t.add_argument("--junit", metavar="FILE", help=_("help.test.junit"))
 
     a = sub.add_parser("audit", help=_("help.audit"),
-                       epilog="examples:\n  xuke audit fixtures/approvals/sample.csv --as-of 2025-12-31\n"
-                              "  xuke audit export.xlsx --format json -o report.json --xlsx report.xlsx",
+                       epilog=_epilog("examples:\n  xuke audit fixtures/approvals/sample.csv --as-of 2025-12-31\n"
+                              "  xuke audit export.xlsx --format json -o report.json --xlsx report.xlsx"),
                        formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-    a.add_argument("files", nargs="*", metavar="FILE", help="CSV, TSV, JSONL, XLSX or Parquet exports")
-    a.add_argument("--db", metavar="URL", help="audit a database table or query instead (a SQLAlchemy URL, "
-                   "e.g. sqlite:///approvals.db or postgresql+psycopg://user@host/db)")
-    a.add_argument("--table", metavar="NAME", help="with --db: the table to read (schema.table accepted)")
-    a.add_argument("--query", metavar="SQL", help="with --db: a SELECT whose rows are the records")
-    a.add_argument("--rules", action="append", metavar="PATH", help="rule files or folders (default: rules/)")
-    a.add_argument("--as-of", metavar="DATE", help="the audit date for open cases (default: today)")
-    a.add_argument("--encoding", help="force the input encoding (default: detected)")
-    a.add_argument("--sheet", help="read only this XLSX sheet")
-    a.add_argument("--calendar", metavar="FILE", help="working-day calendar overrides (YAML)")
-    a.add_argument("--rejects", metavar="FILE", help="write rejected rows with their reasons (JSONL)")
-    a.add_argument("--xlsx", metavar="FILE", help="also write an Excel workbook (findings, per department, per rule)")
-    a.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: the number of cores)")
+    a.add_argument("files", nargs="*", metavar="FILE", help=_("help.audit.files"))
+    a.add_argument("--db", metavar="URL", help=_("help.audit.db"))
+    a.add_argument("--table", metavar="NAME", help=_("help.audit.table"))
+    a.add_argument("--query", metavar="SQL", help=_("help.audit.query"))
+    a.add_argument("--rules", action="append", metavar="PATH", help=_("help.opt.rules"))
+    a.add_argument("--as-of", metavar="DATE", help=_("help.opt.as_of"))
+    a.add_argument("--encoding", help=_("help.opt.encoding"))
+    a.add_argument("--sheet", help=_("help.audit.sheet"))
+    a.add_argument("--calendar", metavar="FILE", help=_("help.opt.calendar"))
+    a.add_argument("--rejects", metavar="FILE", help=_("help.audit.rejects"))
+    a.add_argument("--xlsx", metavar="FILE", help=_("help.audit.xlsx"))
+    a.add_argument("--jobs", "-j", type=int, metavar="N", help=_("help.audit.jobs"))
     a.add_argument("--chunk-size", type=int, metavar="ROWS",
-                   help="rows per unit of work (default: 20000 with the column strategy, 2000 on Rete alone)")
+                   help=_("help.audit.chunk_size"))
     a.add_argument("--engine", choices=("auto", "columns", "rete"), default="auto",
-                   help="auto: case rules as column expressions where they translate, Rete for the rest; "
-                        "columns: the same, and say which strata stay on Rete and why; rete: Rete only "
-                        "(the findings are the same bytes whichever runs)")
+                   help=_("help.audit.engine"))
     a.add_argument("--executor", choices=("local", "dask"), default="local",
-                   help="where chunks are evaluated: local worker processes (--jobs) or a Dask cluster "
-                        "(pip install 'xuke[dask]'; default: local)")
+                   help=_("help.audit.executor"))
     a.add_argument("--scheduler", metavar="ADDR",
-                   help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default with --executor dask: a LocalCluster)")
+                   help=_("help.audit.scheduler"))
     a.add_argument("--checkpoint", metavar="DIR",
-                   help="commit progress to DIR after every chunk; the same command resumes an interrupted audit")
+                   help=_("help.audit.checkpoint"))
     _history_options(a)
     _output_options(a)
 
     li = sub.add_parser("lint", help=_("help.lint"),
-                        epilog="examples:\n  xuke lint fixtures/policies/\n"
+                        epilog=_epilog("examples:\n  xuke lint fixtures/policies/\n"
                                "  xuke lint draft.docx --annotate draft.reviewed.docx\n"
-                               "  xuke lint draft.md --format sarif -o lint.sarif",
+                               "  xuke lint draft.md --format sarif -o lint.sarif"),
                         formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     li.add_argument("files", nargs="+", metavar="FILE")
-    li.add_argument("--rules", action="append", metavar="PATH", help="rule files or folders (default: rules/)")
-    li.add_argument("--kind", help="document kind when front matter does not give it; it goes before what the title, "
-                    "文号 and issuer tell (规范性文件, 办事指南, 部门规章, 地方政府规章, 地方性法规, 行政法规, 法律)")
-    li.add_argument("--encoding", help="force the input encoding (default: detected)")
-    li.add_argument("--annotate", metavar="OUT.docx", help="write a copy of a .docx draft with a review comment per finding")
+    li.add_argument("--rules", action="append", metavar="PATH", help=_("help.opt.rules"))
+    li.add_argument("--kind", help=_("help.lint.kind"))
+    li.add_argument("--encoding", help=_("help.opt.encoding"))
+    li.add_argument("--annotate", metavar="OUT.docx", help=_("help.lint.annotate"))
     li.add_argument("--junit", metavar="FILE",
-                    help="also write JUnit XML: one testcase per document and rule, failing at --fail-on")
+                    help=_("help.lint.junit"))
     _output_options(li)
 
     e = sub.add_parser("explain", help=_("help.explain"),
-                       epilog="examples:\n  xuke explain fixtures/approvals/sample.csv --case 3201002500000004 "
+                       epilog=_epilog("examples:\n  xuke explain fixtures/approvals/sample.csv --case 3201002500000004 "
                               "--as-of 2025-12-31\n  xuke explain export.csv --rule FP-1 --limit 5\n"
-                              "  xuke explain draft.docx --rule DOC-58-FEE",
+                              "  xuke explain draft.docx --rule DOC-58-FEE"),
                        formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-    e.add_argument("file", metavar="FILE", help="an approval export or a draft document")
-    e.add_argument("--case", metavar="ID", help="the case to explain (records)")
-    e.add_argument("--rule", metavar="RULE", help="explain the findings of this rule")
-    e.add_argument("--source", action="store_true", help="also show each rule as written in its pack")
-    e.add_argument("--limit", type=int, default=10, metavar="N", help="at most N cases with --rule (default: 10)")
-    e.add_argument("--rules", action="append", metavar="PATH", help="rule files or folders (default: rules/)")
-    e.add_argument("--as-of", metavar="DATE", help="the audit date for open cases (default: today)")
-    e.add_argument("--calendar", metavar="FILE", help="working-day calendar overrides (YAML)")
-    e.add_argument("--encoding", help="force the input encoding (default: detected)")
+    e.add_argument("file", metavar="FILE", help=_("help.explain.file"))
+    e.add_argument("--case", metavar="ID", help=_("help.explain.case"))
+    e.add_argument("--rule", metavar="RULE", help=_("help.explain.rule"))
+    e.add_argument("--source", action="store_true", help=_("help.explain.source"))
+    e.add_argument("--limit", type=int, default=10, metavar="N", help=_("help.explain.limit"))
+    e.add_argument("--rules", action="append", metavar="PATH", help=_("help.opt.rules"))
+    e.add_argument("--as-of", metavar="DATE", help=_("help.opt.as_of"))
+    e.add_argument("--calendar", metavar="FILE", help=_("help.opt.calendar"))
+    e.add_argument("--encoding", help=_("help.opt.encoding"))
 
     r = sub.add_parser("rules", help=_("help.rules"))
     rsub = r.add_subparsers(dest="rules_command", metavar="SUBCOMMAND")
-    rl = rsub.add_parser("list", help="id, severity, title and citation of every rule")
-    rl.add_argument("paths", nargs="*", metavar="PATH", help="rule files or folders (default: the standard packs)")
+    rl = rsub.add_parser("list", help=_("help.rules.list"))
+    rl.add_argument("paths", nargs="*", metavar="PATH", help=_("help.rules.paths"))
 
     h = sub.add_parser("history", help=_("help.history"),
-                       epilog="examples:\n  xuke history list --history audits.db\n"
-                              "  xuke history trend 市交通运输局 --history audits.db",
+                       epilog=_epilog("examples:\n  xuke history list --history audits.db\n"
+                              "  xuke history trend 市交通运输局 --history audits.db"),
                        formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     hsub = h.add_subparsers(dest="history_command", metavar="SUBCOMMAND")
-    hl = hsub.add_parser("list", help="the runs recorded, oldest first")
-    ht = hsub.add_parser("trend", help="one department's counts and grade, run by run")
+    hl = hsub.add_parser("list", help=_("help.history.list"))
+    ht = hsub.add_parser("trend", help=_("help.history.trend"))
     ht.add_argument("department", metavar="DEPARTMENT")
     for hp in (h, hl, ht):
         hp.add_argument("--history", metavar="DB", default=argparse.SUPPRESS,
-                        help="SQLite file or postgresql:// URL (default: history.database in xuke.yaml)")
+                        help=_("help.history.db"))
         hp.add_argument("--series", metavar="NAME", default=argparse.SUPPRESS,
-                        help="the series (default: history.series in xuke.yaml, or 'default')")
+                        help=_("help.history.series"))
         hp.add_argument("--limit", type=int, default=argparse.SUPPRESS, metavar="N",
-                        help="the newest N runs (default: 100)")
+                        help=_("help.history.limit"))
 
     ini = sub.add_parser("init", help=_("help.init"))
     ini.add_argument("path", nargs="?", default="xuke.yaml", metavar="PATH", help=_("help.init_path"))
 
-    comp = sub.add_parser("completion", help="print a shell completion script (bash, zsh or tcsh)",
-                          epilog="examples:\n  xuke completion bash > ~/.local/share/bash-completion/completions/xuke\n"
-                                 "  xuke completion zsh > ~/.zfunc/_xuke",
+    comp = sub.add_parser("completion", help=_("help.completion"),
+                          epilog=_epilog("examples:\n  xuke completion bash > ~/.local/share/bash-completion/completions/xuke\n"
+                                 "  xuke completion zsh > ~/.zfunc/_xuke"),
                           formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     comp.add_argument("shell", choices=("bash", "zsh", "tcsh"))
 
@@ -186,14 +178,13 @@ def _cmd_completion(args) -> int:
 
 
 def _history_options(a) -> None:
-    a.add_argument("--history", metavar="DB",
-                   help="record this run in a history database (a SQLite file, or a postgresql:// URL) and "
-                        "report what is new, still open and resolved since the previous run")  # fmt: skip
-    a.add_argument("--series", metavar="NAME", help="the series of runs to compare with (default: 'default')")
-    a.add_argument("--escalate-after", type=int, metavar="N",
-                   help="escalate (红牌) a finding reported by N runs in a row (default: 3)")
-    a.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report (no network needed)")
-    a.add_argument("--unit", metavar="NAME", help="the auditing unit, for the reports' title block")
+    from xuke.i18n import _
+
+    a.add_argument("--history", metavar="DB", help=_("help.audit.history"))
+    a.add_argument("--series", metavar="NAME", help=_("help.audit.series"))
+    a.add_argument("--escalate-after", type=int, metavar="N", help=_("help.audit.escalate_after"))
+    a.add_argument("--html", metavar="FILE", help=_("help.audit.html"))
+    a.add_argument("--unit", metavar="NAME", help=_("help.audit.unit"))
 
 
 def _config(args):
@@ -383,7 +374,7 @@ def _cmd_rules(args) -> int:
     from rich.console import Console
     from rich.table import Table
     from xuke.api import load_packs
-    from xuke.i18n import _
+    from xuke.i18n import _, severity_label
 
     if args.rules_command != "list":
         raise XukeError(_("usage.rules"))
@@ -391,11 +382,11 @@ def _cmd_rules(args) -> int:
     packs = load_packs(args.paths or None, config=cfg)
     table = Table(show_lines=False)
     for col in ("id", "severity", "title", "cites", "pack"):
-        table.add_column(col)
+        table.add_column(_(f"rules.col.{col}"))
     for info in packs.base.ordered_rules():
         rule = info.rule
         severity = cfg.severity_of(rule.id, rule.severity) if rule.reports else rule.severity
-        table.add_row(rule.id, severity or "-", rule.title, "; ".join(rule.cites) or "-", info.pack)
+        table.add_row(rule.id, severity_label(severity) or "-", rule.title, "; ".join(rule.cites) or "-", info.pack)
     Console(width=None if sys.stdout.isatty() else 160).print(table)
     return 0
 
@@ -458,17 +449,18 @@ class _progress:
             return None
         from rich.console import Console
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from xuke.i18n import _
 
-        self.bar = Progress(SpinnerColumn(), TextColumn("{task.completed:,} rows"),
-                            TextColumn("{task.fields[rate]}"),
+        self.bar = Progress(SpinnerColumn(), TextColumn("{task.fields[rows]}"), TextColumn("{task.fields[rate]}"),
                             TimeElapsedColumn(), console=Console(stderr=True), transient=True)  # fmt: skip
-        self.task = self.bar.add_task("audit", total=None, rate="")
+        self.task = self.bar.add_task("audit", total=None, rows=_("progress.rows", n="0"), rate="")
         self.bar.start()
         started = time.perf_counter()
 
         def update(rows: int):
             rate = rows / max(time.perf_counter() - started, 1e-6)
-            self.bar.update(self.task, completed=rows, rate=f"{rate:,.0f} rows/s")
+            self.bar.update(self.task, completed=rows, rows=_("progress.rows", n=f"{rows:,}"),
+                            rate=_("progress.rate", rate=f"{rate:,.0f}"))  # fmt: skip
 
         return update
 

@@ -149,3 +149,51 @@ def test_every_key_the_reports_name_is_in_the_catalog():
         named |= set(re.findall(rf'"((?:{prefixes})\.[a-z_]+(?:\.[a-z_]+)?)"', source))
     assert len(named) > 40
     assert not {key for key in named if key not in CATALOG}
+
+
+def test_the_compiled_catalogs_are_the_po_files():
+    # the .mo files are what runs; the .po files are what people edit (pybabel compile)
+    import gettext
+
+    babel = pytest.importorskip("babel.messages.pofile")
+    for po in sorted(i18n.LOCALE_DIR.glob("*/LC_MESSAGES/*.po")):
+        with open(po, "rb") as fh:
+            source = {m.id: m.string for m in babel.read_po(fh) if m.id}
+        with open(po.with_suffix(".mo"), "rb") as fh:
+            compiled = {k: v for k, v in gettext.GNUTranslations(fh)._catalog.items() if k}
+        assert compiled == source, f"{po} changed: run pybabel compile -d engine/locale -D {po.stem}"
+
+
+def test_every_message_id_the_code_names_is_in_the_catalogs():
+    # Babel's extractor finds every _("literal") of the package and the cli
+    import re
+    from pathlib import Path
+
+    extract = pytest.importorskip("babel.messages.extract")
+    root = Path(__file__).resolve().parent.parent
+    named = {found[2] for found in extract.extract_from_dir(str(root / "engine"), keywords={"_": None})}
+    with open(root / "cli.py", "rb") as fh:
+        named |= {found[1] for found in extract.extract_python(fh, ["_"], [], {})}
+    named = {m for m in named if isinstance(m, str) and re.fullmatch(r"[a-z_]+(\.[a-z0-9_]+)+", m)}
+    assert len(named) > 40
+    assert sorted(m for m in named if m not in CATALOG) == []
+
+
+@pytest.mark.parametrize("command", ["", "check", "fmt", "test", "audit", "lint", "explain", "rules list",
+                                     "history list", "init", "completion"])  # fmt: skip
+def test_help_is_chinese_under_lang_zh(command):
+    # every described option and command says what it does in Chinese (argparse's headings too)
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cli = Path(__file__).resolve().parent.parent / "cli.py"
+    proc = subprocess.run([sys.executable, str(cli), "--lang", "zh", *command.split(), "--help"],
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout
+    assert text.startswith("用法：xuke") and "选项" in text
+    described = [line for line in text.splitlines() if re.match(r"^\s{2,}\S.*\s{2,}\S", line)]
+    english = [line for line in described if not re.search(r"[\u4e00-\u9fff]", line)]
+    assert described and english == []

@@ -267,6 +267,9 @@ def test_installed_wheel_works_outside_the_checkout(wheel, tmp_path):
     xuke = venv / "bin" / "xuke"
     version = subprocess.run([str(xuke), "--version"], capture_output=True, text=True, cwd=work, env=env)
     assert version.returncode == 0 and version.stdout.startswith("xuke ")
+    # the message catalogs ship in the wheel: Chinese help from the installed package
+    helped = subprocess.run([str(xuke), "--lang", "zh", "--help"], capture_output=True, text=True, cwd=work, env=env)
+    assert helped.returncode == 0 and helped.stdout.startswith("用法：xuke") and "检查规则文件" in helped.stdout
     lint = subprocess.run([str(xuke), "lint", "draft.txt", "--format", "json", "-o", "lint.json", "--fail-on", "never"],
                           capture_output=True, text=True, cwd=work, env=env)  # fmt: skip
     assert lint.returncode == 0, lint.stderr

@@ -65,8 +65,8 @@ def _fact(parent: Tree, base: RuleBase, fact: Fact, rule_id: str, depth: int) ->
     origin = fact.origin
     if "from" not in origin:
         row = origin.get("row")
-        where = _("explain.at_row" if row else "explain.at_line", file=origin.get("file", ""),
-                  n=row or origin.get("line"))  # fmt: skip
+        key = "explain.at_row" if row else "explain.at_line"
+        where = _(key, file=origin.get("file", ""), n=row or origin.get("line"))
         # the fields the rule tested (the join key case_id says nothing to a reader)
         decided = sorted(record_fields_read(base, rule_id) - {"case_id"}) if fact.type == "record" else []
         shown = ", ".join(f"{k}={render_value(fact.values.get(k))}" for k in decided)
