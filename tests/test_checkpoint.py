@@ -87,6 +87,7 @@ def uninterrupted(inputs, tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,jobs", [("one", 1), ("one", 2), ("two", 1)])
 def test_killed_with_sigkill_and_resumed(tmp_path, inputs, uninterrupted, name, jobs):
     ckpt, out, paths = tmp_path / "ckpt", tmp_path / "out", inputs[name]
@@ -173,6 +174,7 @@ def _cli_has(option: str) -> bool:
     return option in (ROOT / "cli.py").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not _cli_has("--checkpoint"), reason="cli.py has no --checkpoint yet")
 def test_cli_checkpoint_resumes_and_refuses_in_one_line(tmp_path):
     data = tmp_path / "in.csv"

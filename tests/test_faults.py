@@ -295,6 +295,7 @@ def _wait_gone(sid: int, seconds: float = 20) -> list:
     return left
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 def test_sigkill_while_writing_leaves_previous_report(tmp_path, big_export):
     out_dir, tmpdir = tmp_path / "out", tmp_path / "tmp"
@@ -327,6 +328,7 @@ def test_sigkill_while_writing_leaves_previous_report(tmp_path, big_export):
     assert _wait_gone(proc.pid) == []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 @pytest.mark.parametrize("previous", [True, False], ids=["previous-report", "no-previous-report"])
 def test_sigkill_while_evaluating_leaves_previous_report_or_none(tmp_path, big_export, previous):
@@ -348,6 +350,7 @@ def test_sigkill_while_evaluating_leaves_previous_report_or_none(tmp_path, big_e
     assert _wait_gone(proc.pid) == []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 @pytest.mark.parametrize(
     "sig,code,message",

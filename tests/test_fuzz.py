@@ -137,6 +137,7 @@ def mutated_pack(draw) -> tuple[str, str]:
     return name, "".join(toks)
 
 
+@pytest.mark.slow
 @budget(600)
 @given(case=mutated_pack())
 def test_mutated_pack_loads_or_reports_located_errors(workdir, case):
@@ -202,6 +203,7 @@ def tweaked_pack(draw) -> tuple[str, str]:
     return name, "".join(toks)
 
 
+@pytest.mark.slow
 @budget(300)
 @given(case=tweaked_pack())
 def test_mutated_pack_that_loads_also_runs(workdir, case, calendar):
@@ -316,6 +318,7 @@ def read_all(path: Path):
     return items
 
 
+@pytest.mark.slow
 @budget(600)
 @given(case=st.one_of(csv_files(), jsonl_files()))
 def test_random_rows_never_raise_and_are_numbered(workdir, case):
@@ -431,6 +434,7 @@ def run_standard_packs(path: Path, calendar) -> int:
     return evaluate_rows(read_all(path), path, calendar)
 
 
+@pytest.mark.slow
 @budget(300)
 @given(data=plausible_exports())
 def test_extreme_values_run(workdir, data, calendar):

@@ -258,6 +258,7 @@ def test_edited_rendered_findings_in_a_finished_checkpoint_are_refused(tmp_path)
     assert (tmp_path / "again.jsonl").read_bytes() == (tmp_path / "out.jsonl").read_bytes()
 
 
+@pytest.mark.slow
 def test_an_input_changed_past_its_first_mb_with_size_and_time_put_back_is_refused(tmp_path):
     data = tmp_path / "big.csv"
     rows = "".join(f"R{i:07d},2025-03-03,市局,{i % 3}\n" for i in range(40_000))

@@ -209,6 +209,7 @@ def test_10mb_header_line_message(tmp_path):
     assert_clean_error(run, "long_header.csv", "line 1")
 
 
+@pytest.mark.slow
 def test_stray_quote_swallowing_the_file_recovers(tmp_path):
     # an opening quote never closed: the reader must give up on that record after 1 MiB and
     # audit the 60,000 rows after it, not swallow them
@@ -346,6 +347,7 @@ def test_front_matter_yaml_errors_are_one_line(tmp_path, name, needle):
     assert_clean_error(run, name, "front matter is not valid YAML", needle)
 
 
+@pytest.mark.slow
 def test_10mb_single_line_draft(tmp_path):
     path = tmp_path / "long_line.txt"
     head = "关于印发某市户外广告设置管理办法的通知\n第一条 为了规范户外广告设置，制定本办法。\n"
@@ -474,6 +476,7 @@ def test_xlsx_truncated_sheet_xml_is_one_line(tmp_path):
     assert_clean_error(audit(path, tmp_path, jobs=1, timeout=60), "cut.xlsx", "not a readable .xlsx")
 
 
+@pytest.mark.slow
 def test_xlsx_of_repeated_rows_is_not_a_bomb(tmp_path):
     # identical rows compress far better than real exports (real: about 10:1); still well
     # under the 100:1 limit, and above the 1 MiB floor, so the ratio check does run

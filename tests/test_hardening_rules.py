@@ -152,6 +152,7 @@ def test_file_over_2mb_is_refused(tmp_path):
     assert_clean_error(run, "big.rules", "at most 2097152")
 
 
+@pytest.mark.slow
 def test_10000_rules_are_refused(tmp_path):
     path = tmp_path / "many.rules"
     path.write_text('pack many "t"\n' + _rules(10_000), encoding="utf-8")

@@ -58,6 +58,7 @@ def run(checkout, command: str):
     return subprocess.run(["bash", "-c", command], cwd=checkout, capture_output=True, text=True, env=env, timeout=600)
 
 
+@pytest.mark.slow
 def test_main_command(checkout):
     command = "xuke audit" + main_command().split("&& xuke audit", 1)[1]
     proc = run(checkout, command)
@@ -66,6 +67,7 @@ def test_main_command(checkout):
     assert "3,000" in proc.stdout and "2,993" in proc.stdout  # read = evaluated + rejected
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", quick_start_commands())
 def test_quick_start_command(checkout, command):
     proc = run(checkout, command)

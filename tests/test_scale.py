@@ -230,6 +230,7 @@ def test_reading_in_parts_is_reading_whole(tmp_path, lines, cuts, jsonl):
     assert [_describe(x) for x in _read_in_parts(source, sorted(cuts))] == whole
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     "--executor" not in (ROOT / "cli.py").read_text(encoding="utf-8"), reason="no --executor yet"
 )
